@@ -1,0 +1,98 @@
+"""Bitewise API: ``create_app`` is the only place that wires things together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import Connection, Engine
+
+from api import docs
+from api.clock import Clock, SystemClock
+from api.config import Config
+from api.db import Database
+from api.extensions import BitewiseApi
+from api.firebase import init_firebase_app
+from api.request_log import configure_logging, install_request_logging
+from api.resources.common import IdConverter, id_converter_schema
+from api.resources.enrollments.routes import blp as enrollments_blp
+from api.resources.health.routes import blp as health_blp
+from api.resources.learn.routes import blp as learn_blp
+from api.resources.me.routes import blp as me_blp
+from api.resources.modules.routes import blp as modules_blp
+from api.resources.teams.routes import blp as teams_blp
+from api.resources.users.routes import blp as users_blp
+
+API_TITLE = "Bitewise API"
+API_VERSION = "0.1.0"
+
+BLUEPRINTS = [
+    health_blp,
+    me_blp,
+    teams_blp,
+    users_blp,
+    modules_blp,
+    enrollments_blp,
+    learn_blp,
+]
+
+
+def create_app(
+    config: Config | None = None,
+    *,
+    bind: Engine | Connection | None = None,
+    clock: Clock | None = None,
+) -> Flask:
+    """Build the app. Tests pass their own config, a connection to bind to and a clock."""
+    config = config or Config.from_env()
+    configure_logging(config)
+    app = Flask(__name__)
+    app.config.update(_flask_settings(config))
+    app.url_map.converters["id"] = IdConverter
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep schema field order
+
+    app.extensions["bitewise.clock"] = clock or SystemClock()
+    app.extensions["bitewise.firebase"] = init_firebase_app(config)
+    Database().init_app(app, bind)
+
+    api = BitewiseApi(
+        spec_kwargs={
+            "info": {
+                "description": "Microlearning at work: content, spaced practice, reminders. "
+                "Authorize with a Firebase ID token (button 'Authorize')."
+            },
+        }
+    )
+    api.init_app(app)
+    api.register_converter(IdConverter, id_converter_schema)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "Firebase ID token"}
+    )
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
+    app.register_blueprint(docs.assets)
+    app.extensions["bitewise.api"] = api
+
+    install_request_logging(app)
+    from api.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _flask_settings(config: Config) -> dict[str, Any]:
+    return {
+        "BITEWISE": config,
+        "MAX_CONTENT_LENGTH": config.max_request_bytes,
+        "API_TITLE": API_TITLE,
+        "API_VERSION": API_VERSION,
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "/docs",
+        "OPENAPI_SWAGGER_UI_URL": docs.ASSETS_URL,
+        "OPENAPI_SWAGGER_UI_CONFIG": {"persistAuthorization": True, "tryItOutEnabled": True},
+        "API_SPEC_OPTIONS": {
+            "security": [{"bearerAuth": []}],
+        },
+    }

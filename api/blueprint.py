@@ -1,0 +1,49 @@
+"""flask-smorest's Blueprint with our access guard and documented error responses."""
+
+from __future__ import annotations
+
+import http
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import flask_smorest
+
+from api import auth
+from api.models import Role
+
+ADMIN = (Role.ADMIN,)
+ANY_MEMBER: tuple[Role, ...] = ()
+
+
+class Blueprint(flask_smorest.Blueprint):
+    def access(self, roles: tuple[Role, ...] = ANY_MEMBER, *, member: bool = True) -> Callable:
+        """Require a verified Firebase ID token (and membership, and one of ``roles``).
+
+        Put it above the other decorators so that an anonymous caller gets 401 before
+        their body is validated.
+        """
+
+        def decorator(func: Callable) -> Callable:
+            @wraps(func)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                auth.authenticate(roles, member=member)
+                return func(*args, **kwargs)
+
+            wrapper = self.doc(security=[{"bearerAuth": []}])(wrapper)
+            wrapper = self.alt_response(401, response="UNAUTHORIZED")(wrapper)
+            if member or roles:
+                wrapper = self.alt_response(403, response="FORBIDDEN")(wrapper)
+            return wrapper
+
+        return decorator
+
+    def errors(self, *statuses: int) -> Callable:
+        """Document error responses by status, pointing at the shared components."""
+
+        def decorator(func: Callable) -> Callable:
+            for status in statuses:
+                func = self.alt_response(status, response=http.HTTPStatus(status).name)(func)
+            return func
+
+        return decorator

@@ -1,0 +1,87 @@
+"""Operator commands: ``flask --app api <group> <command>``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from api import deps
+from api.config import Config
+from api.demo import load_demo
+from api.dev_tokens import emulator_id_token
+from api.services import membership
+
+SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
+
+
+def render_spec(app: Flask) -> str:
+    """The OpenAPI document as committed: stable key order, trailing newline."""
+    with app.app_context():
+        spec = app.extensions["bitewise.api"].spec.to_dict()
+    return json.dumps(spec, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.group("org")
+    def org() -> None:
+        """Organizations."""
+
+    @org.command("create")
+    @click.option("--name", required=True, help="Organization name")
+    @click.option("--admin-email", required=True, help="Email of the first admin")
+    @click.option("--admin-name", default="", help="Display name of the first admin")
+    def create_org(name: str, admin_email: str, admin_name: str) -> None:
+        """Create an organization and its first admin (linked at their first sign-in)."""
+        organization, admin = membership.create_organization(
+            deps.session(),
+            name=name,
+            admin_email=admin_email,
+            admin_name=admin_name,
+            now=deps.now(),
+        )
+        click.echo(f"organization {organization.id} created; admin {admin.email} invited")
+
+    @app.cli.group("demo")
+    def demo() -> None:
+        """Demo content for local development."""
+
+    @demo.command("load")
+    def demo_load() -> None:
+        """Load the demo organization and modules (does nothing if already there)."""
+        created = load_demo(deps.session(), now=deps.now())
+        click.echo("demo data loaded" if created else "demo data already present")
+
+    @demo.command("token")
+    @click.argument("email")
+    @click.option("--uid", default=None, help="Firebase uid (default: derived from the email)")
+    @click.option("--days", default=30, show_default=True, help="Lifetime in days")
+    def demo_token(email: str, uid: str | None, days: int) -> None:
+        """Print an emulator ID token for EMAIL (development only)."""
+        config: Config = current_app.config["BITEWISE"]
+        if not config.firebase_auth_emulator_host:
+            raise click.ClickException("Set FIREBASE_AUTH_EMULATOR_HOST: tokens are unsigned.")
+        click.echo(
+            emulator_id_token(
+                project_id=config.firebase_project_id,
+                uid=uid or "demo-" + email.split("@")[0],
+                email=email,
+                lifetime=dt.timedelta(days=days),
+            )
+        )
+
+    @app.cli.command("spec")
+    @click.option("--check", is_flag=True, help="Fail if the committed spec is stale")
+    def spec(check: bool) -> None:
+        """Write openapi/openapi.json from the code."""
+        text = render_spec(current_app._get_current_object())  # type: ignore[attr-defined]
+        if check:
+            if not SPEC_PATH.exists() or SPEC_PATH.read_text() != text:
+                raise click.ClickException("openapi/openapi.json is stale: run `bin/spec`.")
+            click.echo("openapi/openapi.json is current")
+            return
+        SPEC_PATH.write_text(text)
+        click.echo(f"wrote {SPEC_PATH}")

@@ -1,0 +1,104 @@
+"""One typed configuration, read once from the environment and checked at start.
+
+Nothing else in the code base reads ``os.environ``: everything goes through ``Config``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("development", "test", "production")
+DEFAULT_SQLITE_URL = f"sqlite:///{Path('instance') / 'bitewise.db'}"
+
+
+class ConfigError(RuntimeError):
+    """The environment describes a configuration the app must not start with."""
+
+
+def _int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Config:
+    environment: str = "development"
+    database_url: str = DEFAULT_SQLITE_URL
+    # Firebase project whose ID tokens we accept (their `aud`).
+    firebase_project_id: str = "bitewise-demo"
+    # Set => firebase-admin accepts unsigned emulator tokens. Refused in production.
+    firebase_auth_emulator_host: str | None = None
+    # Service-account JSON for firebase-admin (production).
+    google_application_credentials: str | None = None
+    max_request_bytes: int = 1024 * 1024
+    log_level: str = "INFO"
+    log_json: bool = True
+    public_base_url: str = "http://127.0.0.1:8000"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
+        env = os.environ if environ is None else environ
+        config = cls(
+            environment=env.get("BITEWISE_ENV", "development"),
+            database_url=env.get("DATABASE_URL") or DEFAULT_SQLITE_URL,
+            firebase_project_id=env.get("FIREBASE_PROJECT_ID", "bitewise-demo"),
+            firebase_auth_emulator_host=env.get("FIREBASE_AUTH_EMULATOR_HOST") or None,
+            google_application_credentials=env.get("GOOGLE_APPLICATION_CREDENTIALS") or None,
+            max_request_bytes=_int(env, "BITEWISE_MAX_REQUEST_BYTES", 1024 * 1024),
+            log_level=env.get("LOG_LEVEL", "INFO").upper(),
+            log_json=env.get("LOG_FORMAT", "json") != "text",
+            public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+        )
+        return config.validated()
+
+    def with_overrides(self, **changes: Any) -> Config:
+        return replace(self, **changes).validated()
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The URL with the psycopg 3 driver named, whatever form the operator gave."""
+        url = self.database_url
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+    def validated(self) -> Config:
+        if self.environment not in ENVIRONMENTS:
+            raise ConfigError(
+                f"BITEWISE_ENV must be one of {ENVIRONMENTS}, got {self.environment!r}"
+            )
+        if not self.firebase_project_id:
+            raise ConfigError("FIREBASE_PROJECT_ID must name the Firebase project")
+        if self.max_request_bytes < 1024:
+            raise ConfigError("BITEWISE_MAX_REQUEST_BYTES must be at least 1024")
+        if self.is_production:
+            if self.firebase_auth_emulator_host:
+                raise ConfigError(
+                    "FIREBASE_AUTH_EMULATOR_HOST is set in production: firebase-admin would "
+                    "accept unsigned tokens. Unset it."
+                )
+            if not self.google_application_credentials:
+                raise ConfigError(
+                    "Production needs GOOGLE_APPLICATION_CREDENTIALS (a service-account JSON "
+                    "file of the Firebase project)."
+                )
+            if self.firebase_project_id == "bitewise-demo":
+                raise ConfigError("Production needs FIREBASE_PROJECT_ID set to your project.")
+            if self.sqlalchemy_url.startswith("sqlite"):
+                raise ConfigError("Production needs DATABASE_URL pointing at PostgreSQL.")
+        return self

@@ -1,0 +1,26 @@
+"""What a view needs from the app it runs in, handed over explicitly."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import firebase_admin
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from api.clock import Clock
+from api.db import Database
+
+
+def session() -> Session:
+    db: Database = current_app.extensions["bitewise.db"]
+    return db.session
+
+
+def now() -> dt.datetime:
+    clock: Clock = current_app.extensions["bitewise.clock"]
+    return clock.now()
+
+
+def firebase_app() -> firebase_admin.App:
+    return current_app.extensions["bitewise.firebase"]

@@ -1,0 +1,66 @@
+"""Organization (the tenant), its teams and its users."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from api.db import Base, UTCDateTime, intpk, str200
+from api.models._types import str_enum
+
+
+class Role(enum.StrEnum):
+    LEARNER = "learner"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+
+    id: Mapped[intpk]
+    name: Mapped[str200]
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    teams: Mapped[list[Team]] = relationship(back_populates="organization")
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+
+    id: Mapped[intpk]
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    name: Mapped[str200]
+    # Shared with colleagues so that they can join without an invitation.
+    join_code: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    organization: Mapped[Organization] = relationship(back_populates="teams")
+
+
+class User(Base):
+    """A member of one organization. Invited users exist before they first sign in."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("organization_id", "email"),)
+
+    id: Mapped[intpk]
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    # Null until the invited person first signs in with a verified matching email.
+    firebase_uid: Mapped[str | None] = mapped_column(String(128), unique=True)
+    # Stored lower-cased; matched against the verified email of a Firebase token.
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[Role] = mapped_column(str_enum(Role), default=Role.LEARNER)
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    locale: Mapped[str] = mapped_column(String(35), default="en")
+    invited_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    joined_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    organization: Mapped[Organization] = relationship()
+    team: Mapped[Team | None] = relationship()

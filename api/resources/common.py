@@ -1,0 +1,49 @@
+"""Schema pieces and the id URL converter shared by several resources."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+import marshmallow as ma
+from marshmallow import validate
+from werkzeug.routing import BaseConverter, ValidationError
+
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(BaseConverter):
+    """Positive 32-bit ids only: anything else is a plain 404, never a database error."""
+
+    regex = r"[1-9][0-9]{0,9}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number > MAX_ID:
+            raise ValidationError()
+        return number
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+def id_converter_schema(_converter: BaseConverter) -> dict:
+    return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
+def check_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ma.ValidationError("Not an IANA time zone, e.g. 'Europe/Berlin'.") from exc
+
+
+def Id(**kwargs: object) -> ma.fields.Integer:
+    return ma.fields.Integer(validate=validate.Range(1, MAX_ID), **kwargs)  # type: ignore[arg-type]
+
+
+def UtcDateTime(**kwargs: object) -> ma.fields.AwareDateTime:
+    """ISO 8601 with an offset; stored and returned in UTC."""
+    return ma.fields.AwareDateTime(format="iso", **kwargs)  # type: ignore[arg-type]
+
+
+TimeZone = ma.fields.String

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import marshmallow as ma
+
+from api.models import EnrollmentSource, EnrollmentStatus
+from api.resources.common import Id, UtcDateTime
+
+
+class EnrollmentSchema(ma.Schema):
+    id = ma.fields.Integer()
+    user_id = ma.fields.Integer()
+    module_id = ma.fields.Integer()
+    source = ma.fields.Enum(EnrollmentSource, by_value=True)
+    status = ma.fields.Enum(EnrollmentStatus, by_value=True)
+    due_at = UtcDateTime(allow_none=True)
+    assigned_at = UtcDateTime()
+    started_at = UtcDateTime(allow_none=True)
+    completed_at = UtcDateTime(allow_none=True)
+
+
+class AssignSchema(ma.Schema):
+    module_id = Id(required=True)
+    user_id = Id(metadata={"description": "Assign to one person..."})
+    team_id = Id(metadata={"description": "...or to a whole team, including later joiners."})
+    due_at = UtcDateTime(allow_none=True, metadata={"description": "Be ready by this time."})
+
+    @ma.validates_schema
+    def one_target(self, data: dict, **_: object) -> None:
+        if (data.get("user_id") is None) == (data.get("team_id") is None):
+            raise ma.ValidationError("Give exactly one of user_id and team_id.", "_schema")
+
+
+class EnrollmentQuerySchema(ma.Schema):
+    module_id = Id()
+    user_id = Id()
+    team_id = Id()
+    status = ma.fields.Enum(EnrollmentStatus, by_value=True)
+
+
+ENROLLMENT_EXAMPLE = {
+    "id": 5,
+    "user_id": 3,
+    "module_id": 1,
+    "source": "assigned",
+    "status": "in_progress",
+    "due_at": "2026-12-01T17:00:00+00:00",
+    "assigned_at": "2026-11-02T09:30:00+00:00",
+    "started_at": "2026-11-03T08:12:00+00:00",
+    "completed_at": None,
+}

@@ -1,0 +1,139 @@
+"""The learner's side: modules open to me, reading one (cached by the phone), studying."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Page
+
+from api import deps
+from api.auth import current_user
+from api.blueprint import Blueprint
+from api.models import Enrollment, Module
+from api.resources.enrollments.schemas import ENROLLMENT_EXAMPLE, EnrollmentSchema
+from api.resources.learn.schemas import (
+    CATALOG_EXAMPLE,
+    LEARNER_MODULE_EXAMPLE,
+    CatalogEntrySchema,
+    LearnerModuleSchema,
+)
+from api.services import enrollment
+
+blp = Blueprint(
+    "learning",
+    __name__,
+    url_prefix="/learn",
+    description="Learners browse, read and study modules. Practice items come without "
+    "their answers.",
+)
+
+
+_MODULE_FIELDS = (
+    "id",
+    "title",
+    "summary",
+    "estimated_minutes",
+    "tags",
+    "version",
+    "application_prompt",
+    "reflection_question",
+)
+
+
+def _with_enrollment(module: Module, record: Enrollment | None) -> dict[str, Any]:
+    return {**{f: getattr(module, f) for f in _MODULE_FIELDS}, "enrollment": record}
+
+
+@blp.route("/modules")
+class Catalog(MethodView):
+    @blp.access()
+    @blp.response(200, CatalogEntrySchema(many=True), example=[CATALOG_EXAMPLE])
+    @blp.paginate()
+    def get(self, pagination_parameters: Page) -> list:
+        """Modules open to me, with my enrollment in each"""
+        rows, pagination_parameters.item_count = enrollment.list_catalog(
+            deps.session(),
+            user=current_user(),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+        )
+        return [_with_enrollment(module, record) for module, record in rows]
+
+
+@blp.route("/modules/<id:module_id>")
+class LearnerModule(MethodView):
+    @blp.access()
+    @blp.etag
+    @blp.response(200, LearnerModuleSchema, example=LEARNER_MODULE_EXAMPLE)
+    @blp.errors(404)
+    def get(self, module_id: int) -> dict:
+        """Read a module with its lessons and items, to study and cache offline (ETag)"""
+        module, record, studied = enrollment.get_learner_module(
+            deps.session(), user=current_user(), module_id=module_id
+        )
+        lessons = [
+            {
+                "id": lesson.id,
+                "position": lesson.position,
+                "title": lesson.title,
+                "body_markdown": lesson.body_markdown,
+                "key_points": lesson.key_points,
+                "studied": lesson.id in studied,
+                "items": lesson.items,
+            }
+            for lesson in module.lessons
+        ]
+        return {**_with_enrollment(module, record), "lessons": lessons}
+
+
+@blp.route("/modules/<id:module_id>/enroll")
+class Enroll(MethodView):
+    @blp.access()
+    @blp.response(200, EnrollmentSchema, example={**ENROLLMENT_EXAMPLE, "source": "self"})
+    @blp.errors(404)
+    def post(self, module_id: int) -> object:
+        """Enroll myself in an open module (idempotent)"""
+        return enrollment.self_enroll(
+            deps.session(), user=current_user(), module_id=module_id, now=deps.now()
+        )
+
+
+@blp.route("/modules/<id:module_id>/studied")
+class ModuleStudied(MethodView):
+    @blp.access()
+    @blp.response(200, EnrollmentSchema, example={**ENROLLMENT_EXAMPLE, "status": "completed"})
+    @blp.errors(404)
+    def post(self, module_id: int) -> object:
+        """I finished studying this module (idempotent): spaced practice begins"""
+        return enrollment.mark_module_studied(
+            deps.session(), user=current_user(), module_id=module_id, now=deps.now()
+        )
+
+
+@blp.route("/lessons/<id:lesson_id>/studied")
+class LessonStudied(MethodView):
+    @blp.access()
+    @blp.response(200, EnrollmentSchema, example=ENROLLMENT_EXAMPLE)
+    @blp.errors(404)
+    def post(self, lesson_id: int) -> object:
+        """I studied this lesson (idempotent)"""
+        return enrollment.mark_lesson_studied(
+            deps.session(), user=current_user(), lesson_id=lesson_id, now=deps.now()
+        )
+
+
+@blp.route("/enrollments")
+class MyEnrollments(MethodView):
+    @blp.access()
+    @blp.response(200, EnrollmentSchema(many=True), example=[ENROLLMENT_EXAMPLE])
+    @blp.paginate()
+    def get(self, pagination_parameters: Page) -> list:
+        """My enrollments"""
+        rows, pagination_parameters.item_count = enrollment.list_my_enrollments(
+            deps.session(),
+            user=current_user(),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+        )
+        return rows

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from api.models import Role
+from api.resources.common import Id, UtcDateTime, check_time_zone
+
+
+class UserSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    email = ma.fields.Email(required=True, validate=validate.Length(max=320))
+    display_name = ma.fields.String(validate=validate.Length(max=200))
+    role = ma.fields.Enum(Role, by_value=True, load_default=Role.LEARNER)
+    team_id = Id(allow_none=True)
+    time_zone = ma.fields.String(validate=check_time_zone, load_default="UTC")
+    locale = ma.fields.String(validate=validate.Length(2, 35), load_default="en")
+    invited_at = UtcDateTime(dump_only=True)
+    joined_at = UtcDateTime(dump_only=True, allow_none=True)
+
+
+class UserPatchSchema(ma.Schema):
+    display_name = ma.fields.String(validate=validate.Length(max=200))
+    role = ma.fields.Enum(Role, by_value=True)
+    team_id = Id(allow_none=True)
+    time_zone = ma.fields.String(validate=check_time_zone)
+    locale = ma.fields.String(validate=validate.Length(2, 35))
+
+
+class UserQuerySchema(ma.Schema):
+    team_id = Id()
+    role = ma.fields.Enum(Role, by_value=True)
+
+
+USER_EXAMPLE = {
+    "id": 3,
+    "email": "sam@demo.bitewise.example",
+    "display_name": "Sam Okafor",
+    "role": "learner",
+    "team_id": 1,
+    "time_zone": "America/New_York",
+    "locale": "en",
+    "invited_at": "2026-11-02T09:00:00+00:00",
+    "joined_at": None,
+}

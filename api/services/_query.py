@@ -1,0 +1,25 @@
+"""Small query helpers shared by the services."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from api.errors import Forbidden
+from api.models import Role, User
+
+T = TypeVar("T")
+
+
+def paginate(session: Session, stmt: Select[Any], *, page: int, page_size: int) -> tuple[list, int]:
+    """One page of ``stmt`` (which must be ordered) and the total count."""
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = session.scalars(stmt.limit(page_size).offset((page - 1) * page_size)).all()
+    return list(rows), total
+
+
+def require_role(actor: User, *roles: Role) -> None:
+    if actor.role not in roles:
+        raise Forbidden("Your role does not allow this.", code="role_forbidden")

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.db import Base, UTCDateTime, intpk, str200
 from api.models._types import str_enum
+from api.models.organization import Organization
 
 
 class ModuleStatus(enum.StrEnum):
@@ -60,6 +61,7 @@ class Module(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
+    organization: Mapped[Organization] = relationship()
     lessons: Mapped[list[Lesson]] = relationship(
         back_populates="module", order_by="Lesson.position", cascade="all, delete-orphan"
     )

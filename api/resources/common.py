@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
+from typing import Any
 
 import marshmallow as ma
 from marshmallow import validate
@@ -41,9 +43,18 @@ def Id(**kwargs: object) -> ma.fields.Integer:
     return ma.fields.Integer(validate=validate.Range(1, MAX_ID), **kwargs)  # type: ignore[arg-type]
 
 
-def UtcDateTime(**kwargs: object) -> ma.fields.AwareDateTime:
-    """ISO 8601 with an offset; stored and returned in UTC."""
-    return ma.fields.AwareDateTime(format="iso", **kwargs)  # type: ignore[arg-type]
+class UtcDateTime(ma.fields.AwareDateTime):
+    """ISO 8601 with an offset in; always UTC out (and into the services)."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="iso", **kwargs)
 
-TimeZone = ma.fields.String
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.datetime:
+        return super()._deserialize(value, attr, data, **kwargs).astimezone(dt.UTC)
+
+    def _serialize(
+        self, value: dt.datetime | None, attr: str | None, obj: Any, **kwargs: Any
+    ) -> Any:
+        if value is not None:
+            value = value.astimezone(dt.UTC)
+        return super()._serialize(value, attr, obj, **kwargs)

@@ -1,0 +1,33 @@
+# Shared by bin/run and bin/test: a virtual environment that follows pyproject.toml.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+find_python() {
+    for candidate in "${PYTHON:-}" python3.11 python3; do
+        [ -n "$candidate" ] || continue
+        if command -v "$candidate" >/dev/null 2>&1 &&
+            "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
+            echo "$candidate"
+            return
+        fi
+    done
+    echo "Bitewise needs Python 3.11 (set PYTHON=/path/to/python3.11)." >&2
+    exit 1
+}
+
+ensure_venv() {
+    if [ ! -x .venv/bin/python ]; then
+        echo "==> creating .venv"
+        "$(find_python)" -m venv .venv
+    fi
+    local stamp
+    stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)"
+    if [ ! -f "$stamp" ]; then
+        echo "==> installing dependencies (once per change of pyproject.toml)"
+        .venv/bin/python -m pip install --quiet --upgrade pip
+        .venv/bin/python -m pip install --quiet -e '.[dev]'
+        rm -f .venv/.installed-*
+        touch "$stamp"
+    fi
+}

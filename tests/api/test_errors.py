@@ -1,0 +1,108 @@
+"""Bad input of every kind gets a clear 4xx in the one error shape, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from tests.conftest import auth
+from tests.factories import UserFactory
+
+SHAPE = {"code", "status", "error", "message"}
+
+
+@pytest.fixture
+def admin(db: Session):
+    return UserFactory(admin=True)
+
+
+def assert_error(response, status: int, error: str | None = None) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    body = response.get_json()
+    assert set(body) >= SHAPE, body
+    assert body["code"] == status
+    assert body["message"]
+    assert body["request_id"] == response.headers["X-Request-ID"]
+    if error is not None:
+        assert body["error"] == error
+    return body
+
+
+def test_malformed_json_is_400(client: FlaskClient, admin) -> None:
+    response = client.post(
+        "/teams", data="{not json", content_type="application/json", headers=auth(admin)
+    )
+    body = assert_error(response, 400)
+    assert "JSON" in body["message"]
+
+
+def test_wrong_types_are_422_with_field_errors(client: FlaskClient, admin) -> None:
+    response = client.post(
+        "/modules", json={"title": 5, "estimated_minutes": "ten"}, headers=auth(admin)
+    )
+    body = assert_error(response, 422, "validation_failed")
+    assert set(body["errors"]["json"]) == {"title", "estimated_minutes"}
+
+
+def test_out_of_range_minutes_is_422(client: FlaskClient, admin) -> None:
+    response = client.post(
+        "/modules", json={"title": "Too long", "estimated_minutes": 45}, headers=auth(admin)
+    )
+    body = assert_error(response, 422)
+    assert "estimated_minutes" in body["errors"]["json"]
+
+
+def test_unknown_fields_are_422(client: FlaskClient, admin) -> None:
+    response = client.post("/teams", json={"name": "A", "owner": "me"}, headers=auth(admin))
+    body = assert_error(response, 422)
+    assert "owner" in body["errors"]["json"]
+
+
+def test_body_that_is_not_an_object_is_422(client: FlaskClient, admin) -> None:
+    response = client.post("/teams", json=["name"], headers=auth(admin))
+    assert_error(response, 422)
+
+
+def test_oversized_body_is_413(client: FlaskClient, admin) -> None:
+    huge = {"name": "x" * (2 * 1024 * 1024)}
+    response = client.post("/teams", json=huge, headers=auth(admin))
+    assert_error(response, 413)
+
+
+@pytest.mark.parametrize(
+    "path", ["/modules/abc", "/modules/0", "/modules/-1", "/modules/99999999999999999999"]
+)
+def test_bad_ids_are_404(client: FlaskClient, admin, path: str) -> None:
+    assert_error(client.get(path, headers=auth(admin)), 404)
+
+
+def test_missing_but_valid_id_is_404(client: FlaskClient, admin) -> None:
+    assert_error(client.get("/modules/2147483647", headers=auth(admin)), 404, "not_found")
+
+
+@pytest.mark.parametrize(
+    "query", ["page=0", "page=-3", "page_size=0", "page_size=1000", "page=abc", "page=1e9"]
+)
+def test_bad_pagination_is_422(client: FlaskClient, admin, query: str) -> None:
+    assert_error(client.get(f"/modules?{query}", headers=auth(admin)), 422)
+
+
+def test_bad_query_filter_is_422(client: FlaskClient, admin) -> None:
+    body = assert_error(client.get("/modules?status=deleted", headers=auth(admin)), 422)
+    assert "status" in body["errors"]["query"]
+
+
+def test_unknown_path_and_method_use_the_shape(client: FlaskClient, admin) -> None:
+    assert_error(client.get("/nothing-here"), 404)
+    assert_error(client.delete("/modules", headers=auth(admin)), 405)
+
+
+def test_request_id_is_echoed_when_safe(client: FlaskClient) -> None:
+    response = client.get("/me", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["X-Request-ID"] == "abc-123"
+    assert response.get_json()["request_id"] == "abc-123"
+    hostile = "<script>" + "x" * 100
+    response = client.get("/me", headers={"X-Request-ID": hostile})
+    assert response.headers["X-Request-ID"] != hostile
+    assert len(response.headers["X-Request-ID"]) == 16

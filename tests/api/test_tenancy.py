@@ -1,0 +1,230 @@
+"""Every operation, attacked: anonymous, from another organization, with too small a role.
+
+The table below must list every operation of the spec (a test checks it), so a new
+endpoint cannot ship without its row.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from api.cli import render_spec
+from api.models import EnrollmentStatus
+from tests.conftest import auth
+from tests.factories import (
+    EnrollmentFactory,
+    ItemFactory,
+    LessonFactory,
+    ModuleFactory,
+    TeamFactory,
+    UserFactory,
+)
+
+ADMIN, MEMBER, PUBLIC = "admin", "member", "public"
+
+
+@dataclass(frozen=True)
+class Op:
+    method: str
+    path: str  # the spec's template
+    access: str
+    body: dict | None = None
+
+
+ITEM = {"kind": "true_false", "prompt": "Sure?", "answer": {"value": True}}
+OPERATIONS = [
+    Op("get", "/healthz", PUBLIC),
+    Op("get", "/readyz", PUBLIC),
+    Op("get", "/me", MEMBER),
+    Op("patch", "/me", MEMBER, {"locale": "fr"}),
+    Op("get", "/teams", MEMBER),
+    Op("post", "/teams", ADMIN, {"name": "Intruders"}),
+    Op("get", "/teams/{team_id}", MEMBER),
+    Op("patch", "/teams/{team_id}", ADMIN, {"name": "Renamed"}),
+    Op("get", "/users", ADMIN),
+    Op("post", "/users", ADMIN, {"email": "spy@evil.example"}),
+    Op("get", "/users/{user_id}", ADMIN),
+    Op("patch", "/users/{user_id}", ADMIN, {"role": "admin"}),
+    Op("get", "/modules", ADMIN),
+    Op("post", "/modules", ADMIN, {"title": "X", "estimated_minutes": 5}),
+    Op("get", "/modules/{module_id}", ADMIN),
+    Op("patch", "/modules/{module_id}", ADMIN, {"title": "Defaced"}),
+    Op("post", "/modules/{module_id}/publish", ADMIN),
+    Op("post", "/modules/{module_id}/archive", ADMIN),
+    Op("get", "/modules/{module_id}/versions", ADMIN),
+    Op("post", "/modules/{module_id}/lessons", ADMIN, {"title": "Injected"}),
+    Op("patch", "/lessons/{lesson_id}", ADMIN, {"title": "Defaced"}),
+    Op("delete", "/lessons/{lesson_id}", ADMIN),
+    Op("post", "/lessons/{lesson_id}/items", ADMIN, ITEM),
+    Op("get", "/items/{item_id}", ADMIN),
+    Op("patch", "/items/{item_id}", ADMIN, {"answer": {"correct": [1]}}),
+    Op("delete", "/items/{item_id}", ADMIN),
+    Op("get", "/enrollments", ADMIN),
+    Op("post", "/enrollments", ADMIN, {"module_id": 0, "user_id": 0}),
+    Op("delete", "/enrollments/{enrollment_id}", ADMIN),
+    Op("get", "/learn/modules", MEMBER),
+    Op("get", "/learn/modules/{module_id}", MEMBER),
+    Op("post", "/learn/modules/{module_id}/enroll", MEMBER),
+    Op("post", "/learn/modules/{module_id}/studied", MEMBER),
+    Op("post", "/learn/lessons/{lesson_id}/studied", MEMBER),
+    Op("get", "/learn/enrollments", MEMBER),
+    Op("post", "/join", "token"),
+]
+
+
+@pytest.fixture
+def world(db: Session) -> dict:
+    """Organization A with content and people; organization B with its own admin and learner."""
+    team = TeamFactory()
+    org = team.organization
+    admin = UserFactory(admin=True, organization=org, team=team)
+    learner = UserFactory(organization=org, team=team)
+    manager = UserFactory(manager=True, organization=org, team=team)
+    module = ModuleFactory(organization=org, assigned_only=True)
+    lesson = LessonFactory(module=module)
+    item = ItemFactory(lesson=lesson)
+    enrollment = EnrollmentFactory(user=learner, module=module)
+    outsider_admin = UserFactory(admin=True)
+    outsider = UserFactory(organization=outsider_admin.organization)
+    return {
+        "admin": admin,
+        "learner": learner,
+        "manager": manager,
+        "outsider_admin": outsider_admin,
+        "outsider": outsider,
+        "ids": {
+            "team_id": team.id,
+            "user_id": learner.id,
+            "module_id": module.id,
+            "lesson_id": lesson.id,
+            "item_id": item.id,
+            "enrollment_id": enrollment.id,
+        },
+        "enrollment": enrollment,
+    }
+
+
+def call(client: FlaskClient, op: Op, ids: dict, headers: dict | None = None):
+    path = op.path.format(**ids)
+    body = dict(op.body) if op.body is not None else None
+    if body and "module_id" in body:
+        body.update(module_id=ids["module_id"], user_id=ids["user_id"])
+    return getattr(client, op.method)(path, json=body, headers=headers or {})
+
+
+def test_table_lists_every_operation(app: Flask) -> None:
+    spec = json.loads(render_spec(app))
+    in_spec = {
+        (method, re.sub(r"\{\w+\}", "{}", path))
+        for path, item in spec["paths"].items()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
+    }
+    in_table = {(op.method, re.sub(r"\{\w+\}", "{}", op.path)) for op in OPERATIONS}
+    assert in_spec == in_table
+
+
+@pytest.mark.parametrize("op", [o for o in OPERATIONS if o.access != PUBLIC], ids=str)
+def test_anonymous_callers_get_401(client: FlaskClient, world: dict, op: Op) -> None:
+    response = call(client, op, world["ids"])
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "missing_token"
+
+
+@pytest.mark.parametrize("op", [o for o in OPERATIONS if o.access == ADMIN], ids=str)
+@pytest.mark.parametrize("role", ["learner", "manager"])
+def test_non_admins_get_403_on_admin_operations(
+    client: FlaskClient, world: dict, op: Op, role: str
+) -> None:
+    response = call(client, op, world["ids"], auth(world[role]))
+    assert response.status_code == 403
+    assert response.get_json()["error"] == "role_forbidden"
+
+
+@pytest.mark.parametrize("op", [o for o in OPERATIONS if "{" in o.path], ids=str)
+def test_other_organizations_get_404_and_change_nothing(
+    client: FlaskClient, world: dict, op: Op
+) -> None:
+    attacker = world["outsider_admin"] if op.access == ADMIN else world["outsider"]
+    before = client.get(f"/modules/{world['ids']['module_id']}", headers=auth(world["admin"]))
+    response = call(client, op, world["ids"], auth(attacker))
+    assert response.status_code == 404, response.get_json()
+    assert response.get_json()["error"] == "not_found"
+    after = client.get(f"/modules/{world['ids']['module_id']}", headers=auth(world["admin"]))
+    assert after.get_json() == before.get_json()
+    assert world["enrollment"].status is EnrollmentStatus.ENROLLED
+
+
+def test_cross_organization_references_in_bodies_are_404(client: FlaskClient, world: dict) -> None:
+    attacker = world["outsider_admin"]
+    own_module = ModuleFactory(organization=attacker.organization)
+    ids = world["ids"]
+    steal_user = client.post(
+        "/enrollments",
+        json={"module_id": own_module.id, "user_id": ids["user_id"]},
+        headers=auth(attacker),
+    )
+    assert steal_user.status_code == 404
+    steal_team = client.post(
+        "/enrollments",
+        json={"module_id": own_module.id, "team_id": ids["team_id"]},
+        headers=auth(attacker),
+    )
+    assert steal_team.status_code == 404
+    invite_into = client.post(
+        "/users",
+        json={"email": "x@evil.example", "team_id": ids["team_id"]},
+        headers=auth(attacker),
+    )
+    assert invite_into.status_code == 404
+
+
+LISTS = {
+    "/teams": "team_id",
+    "/users": "user_id",
+    "/modules": "module_id",
+    "/enrollments": "enrollment_id",
+    "/learn/modules": "module_id",
+    "/learn/enrollments": "enrollment_id",
+}
+
+
+@pytest.mark.parametrize(("path", "key"), LISTS.items())
+def test_lists_show_only_the_callers_organization(
+    client: FlaskClient, world: dict, path: str, key: str
+) -> None:
+    attacker = world["outsider_admin"]
+    org_b = attacker.organization
+    own_team = TeamFactory(organization=org_b)
+    own_module = ModuleFactory(organization=org_b)
+    own = {
+        "team_id": own_team.id,
+        "user_id": attacker.id,
+        "module_id": own_module.id,
+        "enrollment_id": EnrollmentFactory(user=attacker, module=own_module).id,
+    }
+    response = client.get(path, headers=auth(attacker))
+    listed = {entry["id"] for entry in response.get_json()}
+    assert own[key] in listed
+    assert world["ids"][key] not in listed
+
+
+def test_learners_do_not_see_colleagues_assigned_modules(client: FlaskClient, world: dict) -> None:
+    colleague = UserFactory(organization=world["admin"].organization)
+    module_id = world["ids"]["module_id"]
+    assert (
+        client.get(f"/learn/modules/{module_id}", headers=auth(world["learner"])).status_code == 200
+    )
+    response = client.get(f"/learn/modules/{module_id}", headers=auth(colleague))
+    assert response.status_code == 404
+    assert (
+        client.post(f"/learn/modules/{module_id}/enroll", headers=auth(colleague)).status_code
+        == 404
+    )

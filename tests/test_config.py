@@ -1,0 +1,57 @@
+"""The app refuses configurations that would be unsafe in production."""
+
+from __future__ import annotations
+
+import pytest
+
+from api import create_app
+from api.config import Config, ConfigError
+
+PRODUCTION = {
+    "BITEWISE_ENV": "production",
+    "DATABASE_URL": "postgresql://bitewise@db/bitewise",
+    "FIREBASE_PROJECT_ID": "acme-learning",
+    "GOOGLE_APPLICATION_CREDENTIALS": "/secrets/sa.json",
+}
+
+
+def test_production_configuration_loads() -> None:
+    config = Config.from_env(PRODUCTION)
+    assert config.is_production
+    assert config.sqlalchemy_url == "postgresql+psycopg://bitewise@db/bitewise"
+
+
+def test_production_refuses_the_auth_emulator() -> None:
+    with pytest.raises(ConfigError, match="FIREBASE_AUTH_EMULATOR_HOST"):
+        Config.from_env({**PRODUCTION, "FIREBASE_AUTH_EMULATOR_HOST": "127.0.0.1:9099"})
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ("GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_APPLICATION_CREDENTIALS"),
+        ("FIREBASE_PROJECT_ID", "FIREBASE_PROJECT_ID"),
+        ("DATABASE_URL", "PostgreSQL"),
+    ],
+)
+def test_production_needs_its_settings(missing: str, message: str) -> None:
+    env = {k: v for k, v in PRODUCTION.items() if k != missing}
+    with pytest.raises(ConfigError, match=message):
+        Config.from_env(env)
+
+
+def test_app_does_not_start_with_an_unsafe_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in PRODUCTION.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("FIREBASE_AUTH_EMULATOR_HOST", "127.0.0.1:9099")
+    with pytest.raises(ConfigError):
+        create_app()
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"BITEWISE_ENV": "staging"}, {"BITEWISE_MAX_REQUEST_BYTES": "lots"}],
+)
+def test_bad_values_are_named(env: dict) -> None:
+    with pytest.raises(ConfigError, match=next(iter(env))):
+        Config.from_env(env)

@@ -12,6 +12,11 @@ as_postgres() {
     if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+stop_throwaway_postgres() {
+    as_postgres "$PG_CTL" -D "$PG_TMP/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$PG_TMP"
+}
+
 ensure_postgres() {
     export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"
     if postgres_answers "$TEST_POSTGRES_URL"; then
@@ -21,7 +26,6 @@ ensure_postgres() {
     local port
     port=$(.venv/bin/python -c 'import sys; from sqlalchemy.engine import make_url; print(make_url(sys.argv[1]).port or 5432)' "$TEST_POSTGRES_URL")
     echo "==> no PostgreSQL at ${TEST_POSTGRES_URL#*@}: starting a throwaway cluster on port $port"
-    local bindir
     bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
     if [ -z "$bindir" ]; then
         if [ "$(id -u)" != 0 ]; then
@@ -41,7 +45,8 @@ ensure_postgres() {
     as_postgres "$bindir/pg_ctl" -D "$PG_TMP/data" -l "$PG_TMP/log" -w -o \
         "-c listen_addresses=127.0.0.1 -p $port -k $PG_TMP -c fsync=off -c full_page_writes=off" \
         start >/dev/null
-    trap 'as_postgres "$bindir/pg_ctl" -D "$PG_TMP/data" -m immediate stop >/dev/null 2>&1; rm -rf "$PG_TMP"' EXIT
+    PG_CTL="$bindir/pg_ctl"
+    trap stop_throwaway_postgres EXIT
     as_postgres "$bindir/createdb" -h 127.0.0.1 -p "$port" -U postgres test
     if ! postgres_answers "$TEST_POSTGRES_URL"; then
         echo "The throwaway PostgreSQL did not come up; its log:" >&2

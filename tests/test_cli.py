@@ -1,0 +1,53 @@
+"""Operator commands: bootstrap an organization, load the demo, mint development tokens."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api.config import Config
+from api.models import Module, ModuleStatus, Organization, Role, User
+from tests.conftest import auth
+
+
+def test_org_create_invites_the_first_admin(app: Flask, db: Session) -> None:
+    result = app.test_cli_runner().invoke(
+        args=["org", "create", "--name", "Acme", "--admin-email", "Ops@Acme.example"]
+    )
+    assert result.exit_code == 0, result.output
+    admin = db.scalar(select(User).where(User.email == "ops@acme.example"))
+    assert admin is not None and admin.role is Role.ADMIN and admin.firebase_uid is None
+    assert db.get(Organization, admin.organization_id).name == "Acme"
+
+
+def test_demo_load_is_idempotent_and_gives_working_content(app: Flask, db: Session) -> None:
+    runner = app.test_cli_runner()
+    assert "loaded" in runner.invoke(args=["demo", "load"]).output
+    assert "already" in runner.invoke(args=["demo", "load"]).output
+    assert db.scalar(select(func.count()).select_from(Organization)) == 1
+    modules = db.scalars(select(Module)).all()
+    assert len(modules) == 2 and {m.status for m in modules} == {ModuleStatus.PUBLISHED}
+    lena = db.scalar(select(User).where(User.email == "lena@demo.bitewise.example"))
+    client = app.test_client()
+    response = client.get("/learn/modules", headers=auth(lena, uid="demo-lena"))
+    assert response.status_code == 200
+    assert len(response.get_json()) == 2
+
+
+def test_demo_token_signs_in_the_demo_learner(app: Flask, db: Session) -> None:
+    runner = app.test_cli_runner()
+    runner.invoke(args=["demo", "load"])
+    token = runner.invoke(args=["demo", "token", "sam@demo.bitewise.example"]).output.strip()
+    response = app.test_client().get("/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert response.get_json()["display_name"] == "Sam Okafor"
+
+
+def test_demo_token_refuses_without_emulator_mode(config: Config, connection, clock) -> None:
+    from api import create_app
+
+    app = create_app(config.with_overrides(firebase_auth_emulator_host=None), bind=connection)
+    result = app.test_cli_runner().invoke(args=["demo", "token", "x@y.example"])
+    assert result.exit_code != 0
+    assert "FIREBASE_AUTH_EMULATOR_HOST" in result.output

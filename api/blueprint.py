@@ -9,7 +9,7 @@ from typing import Any
 
 import flask_smorest
 
-from api import auth
+from api import auth, deps
 from api.models import Role
 
 ADMIN = (Role.ADMIN,)
@@ -47,3 +47,14 @@ class Blueprint(flask_smorest.Blueprint):
             return func
 
         return decorator
+
+
+def page_of(pagination: Any, list_items: Callable[..., tuple[list, int]], **kwargs: Any) -> list:
+    """Call a service's list function for the requested page and record the total.
+
+    ``pagination`` is the ``pagination_parameters`` flask-smorest hands to a paginated view.
+    """
+    items, pagination.item_count = list_items(
+        deps.session(), page=pagination.page, page_size=pagination.page_size, **kwargs
+    )
+    return items

@@ -106,3 +106,14 @@ def test_request_id_is_echoed_when_safe(client: FlaskClient) -> None:
     response = client.get("/me", headers={"X-Request-ID": hostile})
     assert response.headers["X-Request-ID"] != hostile
     assert len(response.headers["X-Request-ID"]) == 16
+
+
+def test_unexpected_failure_is_500_in_the_shape_without_details(app, db: Session) -> None:
+    def explode() -> None:
+        raise RuntimeError("secret internals")
+
+    app.add_url_rule("/explode", view_func=explode)
+    response = app.test_client().get("/explode")
+    body = assert_error(response, 500, "internal_error")
+    assert "secret internals" not in response.get_data(as_text=True)
+    assert body["request_id"]

@@ -7,7 +7,7 @@ from flask_smorest import Page
 
 from api import deps
 from api.auth import current_user
-from api.blueprint import ADMIN, Blueprint
+from api.blueprint import ADMIN, Blueprint, page_of
 from api.resources.enrollments.schemas import (
     ENROLLMENT_EXAMPLE,
     AssignSchema,
@@ -27,14 +27,12 @@ class Enrollments(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters: Page, **filters: object) -> list:
         """List enrollments (filter by module, user, team, status)"""
-        rows, pagination_parameters.item_count = enrollment.list_enrollments(
-            deps.session(),
+        return page_of(
+            pagination_parameters,
+            enrollment.list_enrollments,
             actor=current_user(),
             filters=filters,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
         )
-        return rows
 
     @blp.access(ADMIN)
     @blp.arguments(AssignSchema, example={"module_id": 1, "team_id": 1, "due_at": None})

@@ -9,7 +9,7 @@ from flask_smorest import Page
 
 from api import deps
 from api.auth import current_user
-from api.blueprint import Blueprint
+from api.blueprint import Blueprint, page_of
 from api.models import Enrollment, Module
 from api.resources.enrollments.schemas import ENROLLMENT_EXAMPLE, EnrollmentSchema
 from api.resources.learn.schemas import (
@@ -52,12 +52,7 @@ class Catalog(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters: Page) -> list:
         """Modules open to me, with my enrollment in each"""
-        rows, pagination_parameters.item_count = enrollment.list_catalog(
-            deps.session(),
-            user=current_user(),
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-        )
+        rows = page_of(pagination_parameters, enrollment.list_catalog, user=current_user())
         return [_with_enrollment(module, record) for module, record in rows]
 
 
@@ -130,10 +125,4 @@ class MyEnrollments(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters: Page) -> list:
         """My enrollments"""
-        rows, pagination_parameters.item_count = enrollment.list_my_enrollments(
-            deps.session(),
-            user=current_user(),
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-        )
-        return rows
+        return page_of(pagination_parameters, enrollment.list_my_enrollments, user=current_user())

@@ -7,7 +7,7 @@ from flask_smorest import Page
 
 from api import deps
 from api.auth import current_user
-from api.blueprint import ADMIN, Blueprint
+from api.blueprint import ADMIN, Blueprint, page_of
 from api.resources.modules.schemas import (
     ITEM_EXAMPLE,
     ITEM_OUT_EXAMPLE,
@@ -47,14 +47,9 @@ class Modules(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters: Page, status=None) -> list:
         """List the organization's modules (drafts included)"""
-        modules, pagination_parameters.item_count = content.list_modules(
-            deps.session(),
-            actor=current_user(),
-            status=status,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
+        return page_of(
+            pagination_parameters, content.list_modules, actor=current_user(), status=status
         )
-        return modules
 
     @blp.access(ADMIN)
     @blp.arguments(ModuleCreateSchema, example=MODULE_CREATE_EXAMPLE)

@@ -7,7 +7,7 @@ from flask_smorest import Page
 
 from api import deps
 from api.auth import current_user
-from api.blueprint import ADMIN, Blueprint
+from api.blueprint import ADMIN, Blueprint, page_of
 from api.resources.teams.schemas import TEAM_EXAMPLE, TeamPatchSchema, TeamSchema
 from api.services import membership
 
@@ -21,13 +21,7 @@ class Teams(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters: Page) -> list:
         """List teams (admins: all; others: their own)"""
-        teams, pagination_parameters.item_count = membership.list_teams(
-            deps.session(),
-            actor=current_user(),
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-        )
-        return teams
+        return page_of(pagination_parameters, membership.list_teams, actor=current_user())
 
     @blp.access(ADMIN)
     @blp.arguments(TeamSchema, example={"name": "Customer Success"})

@@ -7,7 +7,7 @@ from flask_smorest import Page
 
 from api import deps
 from api.auth import current_user
-from api.blueprint import ADMIN, Blueprint
+from api.blueprint import ADMIN, Blueprint, page_of
 from api.resources.users.schemas import USER_EXAMPLE, UserPatchSchema, UserQuerySchema, UserSchema
 from api.services import membership
 
@@ -27,15 +27,13 @@ class Users(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters: Page, team_id: int | None = None, role=None) -> list:
         """List members and invitations"""
-        users, pagination_parameters.item_count = membership.list_users(
-            deps.session(),
+        return page_of(
+            pagination_parameters,
+            membership.list_users,
             actor=current_user(),
             team_id=team_id,
             role=role,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
         )
-        return users
 
     @blp.access(ADMIN)
     @blp.arguments(

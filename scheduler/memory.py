@@ -1,0 +1,113 @@
+"""The memory model: FSRS-6 through the ``fsrs`` package, kept inside this module.
+
+Two things we do differently from calling ``fsrs`` directly:
+- Recall is computed from *fractional* elapsed days. ``fsrs`` counts whole days, so a
+  review 20 hours after the previous one would be predicted at recall 1.0.
+- A learner's state is a pure function of the ordered log: reviews are replayed in
+  (answered_at, review_id) order, so a late offline review lands where it happened.
+Fuzz is off: the same log always gives the same state. Load is spread elsewhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+import fsrs
+
+from scheduler.timing import ensure_utc
+from scheduler.types import Memory, Phase, Rating, Review
+
+DEFAULT_WEIGHTS: tuple[float, ...] = tuple(fsrs.scheduler.DEFAULT_PARAMETERS)
+_DAY = 86_400.0
+
+
+class MemoryModel:
+    """FSRS-6 with one set of weights and a target retention."""
+
+    def __init__(
+        self, weights: Sequence[float] = DEFAULT_WEIGHTS, *, desired_retention: float = 0.9
+    ) -> None:
+        if not 0.5 < desired_retention < 1:
+            raise ValueError("desired_retention must be between 0.5 and 1")
+        self.weights = tuple(float(w) for w in weights)
+        self.desired_retention = desired_retention
+        self._fsrs = fsrs.Scheduler(
+            parameters=self.weights, desired_retention=desired_retention, enable_fuzzing=False
+        )
+        self.decay: float = -self.weights[20]
+        self.factor: float = float(0.9 ** (1 / self.decay) - 1)
+
+    # --- state ------------------------------------------------------------------------
+
+    def review(self, memory: Memory | None, review: Review) -> Memory:
+        """The state after one more review, which must not be older than the last one."""
+        at = ensure_utc(review.answered_at)
+        if memory is not None and at < memory.last_review:
+            raise ValueError("review older than the state: replay the log instead")
+        card = _to_card(memory)
+        card, _ = self._fsrs.review_card(card, fsrs.Rating(int(review.rating)), at)
+        lapse = (
+            memory is not None and memory.phase is Phase.REVIEW and review.rating is Rating.AGAIN
+        )
+        return Memory(
+            stability=float(card.stability),  # type: ignore[arg-type]
+            difficulty=float(card.difficulty),  # type: ignore[arg-type]
+            phase=Phase(int(card.state)),
+            step=card.step,
+            last_review=at,
+            due=card.due,
+            reps=(memory.reps if memory else 0) + 1,
+            lapses=(memory.lapses if memory else 0) + int(lapse),
+        )
+
+    def replay(self, reviews: Iterable[Review]) -> Memory | None:
+        """The state the whole log gives, whatever order the reviews arrived in."""
+        memory: Memory | None = None
+        for review in sorted(reviews, key=lambda r: (ensure_utc(r.answered_at), r.review_id)):
+            memory = self.review(memory, review)
+        return memory
+
+    # --- predictions ------------------------------------------------------------------
+
+    def recall(self, memory: Memory, at: dt.datetime) -> float:
+        """Predicted probability of recall at ``at`` (fractional days since the last review)."""
+        elapsed = (ensure_utc(at) - memory.last_review).total_seconds() / _DAY
+        return self.recall_after(memory.stability, max(elapsed, 0.0))
+
+    def recall_after(self, stability: float, days: float) -> float:
+        return float((1 + self.factor * days / stability) ** self.decay)
+
+    def days_until(self, stability: float, retention: float) -> float:
+        """Days after a review until recall falls to ``retention``."""
+        return float(stability / self.factor * (retention ** (1 / self.decay) - 1))
+
+    def next_review_at(self, memory: Memory, retention: float) -> dt.datetime:
+        """When recall reaches ``retention``; learning steps keep FSRS's short due time."""
+        if memory.phase is not Phase.REVIEW:
+            return memory.due
+        days = self.days_until(memory.stability, retention)
+        return memory.last_review + dt.timedelta(days=min(days, 36_500))
+
+
+def _to_card(memory: Memory | None) -> fsrs.Card:
+    # A card id is passed so that fsrs does not sleep to mint one.
+    if memory is None:
+        return fsrs.Card(card_id=1)
+    return fsrs.Card(
+        card_id=1,
+        state=fsrs.State(int(memory.phase)),
+        step=memory.step,
+        stability=memory.stability,
+        difficulty=memory.difficulty,
+        due=memory.due,
+        last_review=memory.last_review,
+    )
+
+
+def is_mature(memory: Memory) -> bool:
+    """Mature as Anki means it: remembered for three weeks at 90 %."""
+    return memory.phase is Phase.REVIEW and memory.stability >= 21
+
+
+__all__ = ["DEFAULT_WEIGHTS", "MemoryModel", "is_mature"]

@@ -20,6 +20,8 @@ from api.resources.health.routes import blp as health_blp
 from api.resources.learn.routes import blp as learn_blp
 from api.resources.me.routes import blp as me_blp
 from api.resources.modules.routes import blp as modules_blp
+from api.resources.practice.routes import blp as practice_blp
+from api.resources.settings.routes import blp as settings_blp
 from api.resources.teams.routes import blp as teams_blp
 from api.resources.users.routes import blp as users_blp
 
@@ -34,6 +36,8 @@ BLUEPRINTS = [
     modules_blp,
     enrollments_blp,
     learn_blp,
+    practice_blp,
+    settings_blp,
 ]
 
 

@@ -133,3 +133,12 @@ def create_engine_for(url: str, **kwargs: Any) -> Engine:
         configure_sqlite(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def dialect_insert(session: Session, table: Any) -> Any:
+    """INSERT with ON CONFLICT support for the session's database (PostgreSQL or SQLite)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)

@@ -10,7 +10,6 @@ closest to due are pulled forward.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Collection, Sequence
 
 from scheduler.timing import local_date
@@ -46,5 +45,6 @@ def pull_forward_allowance(
     practice_days = [d for d in days if is_practice_day(d, weekdays=weekdays, holidays=holidays)]
     horizon_end = days[-1]
     in_horizon = sum(1 for t in upcoming if local_date(t, zone=zone) <= horizon_end)
-    quota = math.ceil((in_horizon + done_today) / len(practice_days))
+    # Rounded down: a handful of upcoming reviews is no load worth evening out.
+    quota = (in_horizon + done_today) // len(practice_days)
     return max(quota - done_today - due_now, 0)

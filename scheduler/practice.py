@@ -8,7 +8,8 @@
    deadline items. After a long absence the backlog is not dumped: at most
    ``reviews_left_today`` are offered today, the rest wait for the next days.
 3. Items are interleaved across modules (round robin, keeping each module's order).
-   On a light day, up to ``pull_forward`` items closest to due are taken early.
+   On a light day, up to ``pull_forward`` items closest to due are taken early (only
+   those whose recall is already halfway from 1.0 down to the target).
 4. Then a few new items (never practised) from modules the learner has studied, as many
    as the session and the daily allowance leave room for, and none while a backlog waits;
    each module's items come in lesson order, the modules taking turns.
@@ -76,6 +77,8 @@ def choose(
     """The practice session to offer at ``now``. Each item at most once."""
     now_ts = ensure_utc(now).timestamp()
     target = policy.target_retention
+    # Taken early only once recall is at least halfway from 1.0 down to the target.
+    early_below = target + (1 - target) / 2
     factor, decay = model.factor, model.decay
     due: list[tuple[float, int, Pick]] = []
     early: list[tuple[float, int, Pick]] = []
@@ -107,7 +110,7 @@ def choose(
             due.append(
                 (-(1 - recall) * weight, c.item_id, Pick(c.item_id, c.module_id, reason, recall))
             )
-        elif memory.phase is Phase.REVIEW:
+        elif memory.phase is Phase.REVIEW and recall < early_below:
             early.append((recall, c.item_id, Pick(c.item_id, c.module_id, Reason.EARLY, recall)))
 
     today = max(min(policy.reviews_left_today, len(due)), 0)

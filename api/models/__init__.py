@@ -18,6 +18,7 @@ from api.models.enrollment import (
     TeamAssignment,
 )
 from api.models.organization import Organization, Role, Team, User
+from api.models.practice import MemoryState, ParameterSet, RecapLog, ReviewLog
 
 __all__ = [
     "Base",
@@ -28,10 +29,14 @@ __all__ = [
     "ItemKind",
     "Lesson",
     "LessonProgress",
+    "MemoryState",
     "Module",
     "ModuleStatus",
     "ModuleVersion",
     "Organization",
+    "ParameterSet",
+    "RecapLog",
+    "ReviewLog",
     "Role",
     "Team",
     "TeamAssignment",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.db import Base, UTCDateTime, intpk, str200
@@ -24,6 +25,16 @@ class Organization(Base):
     id: Mapped[intpk]
     name: Mapped[str200]
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # Practice settings; a change takes effect at the next decision, history is untouched.
+    target_retention: Mapped[float] = mapped_column(Float, default=0.9, server_default="0.9")
+    session_minutes: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    new_items_per_day: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    max_reviews_per_day: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
+    # date.weekday() numbers (Monday 0) on which learners practise and get reminders.
+    practice_weekdays: Mapped[list[Any]] = mapped_column(
+        default=lambda: [0, 1, 2, 3, 4], server_default="[0, 1, 2, 3, 4]"
+    )
+    holidays: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
 
     teams: Mapped[list[Team]] = relationship(back_populates="organization")
 

@@ -76,6 +76,13 @@ OPERATIONS = [
     Op("post", "/learn/lessons/{lesson_id}/studied", MEMBER),
     Op("get", "/learn/enrollments", MEMBER),
     Op("post", "/join", "token"),
+    Op("post", "/learn/reviews", MEMBER, {"reviews": [{"id": "x", "item_id": 1}]}),
+    Op("get", "/learn/practice", MEMBER),
+    Op("get", "/learn/progress", MEMBER),
+    Op("get", "/learn/recaps", MEMBER),
+    Op("post", "/learn/recaps/{module_id}/studied", MEMBER),
+    Op("get", "/organization/settings", ADMIN),
+    Op("patch", "/organization/settings", ADMIN, {"target_retention": 0.8}),
 ]
 
 
@@ -214,6 +221,29 @@ def test_lists_show_only_the_callers_organization(
     listed = {entry["id"] for entry in response.get_json()}
     assert own[key] in listed
     assert world["ids"][key] not in listed
+
+
+def test_practice_never_reaches_into_another_organization(
+    client: FlaskClient, world: dict, clock
+) -> None:
+    outsider = world["outsider"]
+    ids = world["ids"]
+    answer = {
+        "id": "probe-1",
+        "item_id": ids["item_id"],
+        "answered_at": clock.now().isoformat(),
+        "answer": {"selected": [0]},
+    }
+    result = client.post("/learn/reviews", json={"reviews": [answer]}, headers=auth(outsider))
+    assert result.get_json()["results"][0]["error"] == "item_not_available"
+    assert client.get("/learn/practice", headers=auth(outsider)).get_json()["items"] == []
+    assert client.get("/learn/progress", headers=auth(outsider)).get_json() == []
+    outsider_admin = world["outsider_admin"]
+    client.patch(
+        "/organization/settings", json={"target_retention": 0.7}, headers=auth(outsider_admin)
+    )
+    own = client.get("/organization/settings", headers=auth(world["admin"])).get_json()
+    assert own["target_retention"] == 0.9
 
 
 def test_learners_do_not_see_colleagues_assigned_modules(client: FlaskClient, world: dict) -> None:

@@ -1,0 +1,124 @@
+"""Practice: upload answers (also offline batches), what to practise now, progress, recaps."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from api import deps
+from api.auth import current_user
+from api.blueprint import Blueprint
+from api.models import Item
+from api.resources.practice.schemas import (
+    BATCH_RESULT_EXAMPLE,
+    PRACTICE_SET_EXAMPLE,
+    PROGRESS_EXAMPLE,
+    RECAP_EXAMPLE,
+    REVIEW_EXAMPLE,
+    PracticeQuerySchema,
+    PracticeSetSchema,
+    ProgressSchema,
+    RecapSchema,
+    ReviewBatchResultSchema,
+    ReviewBatchSchema,
+)
+from api.services import practice, reviews
+
+blp = Blueprint(
+    "practice",
+    __name__,
+    url_prefix="/learn",
+    description="Spaced practice: the phone asks what to practise now, uploads answers "
+    "(offline batches too, idempotent by review id), and shows progress and recaps.",
+)
+
+
+def _item(item: Item, module_title: str) -> dict:
+    return {
+        "id": item.id,
+        "revision": item.revision,
+        "kind": item.kind,
+        "prompt": item.prompt,
+        "options": item.options,
+        "module_id": item.module_id,
+        "module_title": module_title,
+    }
+
+
+@blp.route("/reviews")
+class Reviews(MethodView):
+    @blp.access()
+    @blp.arguments(ReviewBatchSchema, example={"reviews": [REVIEW_EXAMPLE]})
+    @blp.response(200, ReviewBatchResultSchema, example=BATCH_RESULT_EXAMPLE)
+    @blp.errors(422)
+    def post(self, data: dict) -> dict:
+        """Upload answers (up to 500); each is accepted or rejected on its own"""
+        outcomes = reviews.record_reviews(
+            deps.session(), user=current_user(), reviews=data["reviews"], now=deps.now()
+        )
+        accepted = sum(1 for o in outcomes if o.status == "accepted")
+        return {"accepted": accepted, "rejected": len(outcomes) - accepted, "results": outcomes}
+
+
+@blp.route("/practice")
+class Practice(MethodView):
+    @blp.access()
+    @blp.arguments(PracticeQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, PracticeSetSchema, example=PRACTICE_SET_EXAMPLE)
+    def get(self, minutes: float | None = None) -> dict:
+        """What should I practise now? (answers are not included)"""
+        chosen = practice.next_practice(
+            deps.session(), user=current_user(), minutes=minutes, now=deps.now()
+        )
+        return {
+            "items": [
+                {
+                    "reason": pick.reason,
+                    "recall": pick.recall,
+                    "item": _item(e.item, e.module.title),
+                }
+                for pick, e in chosen.picks
+            ],
+            "due_now": chosen.due_now,
+            "held_back": chosen.held_back,
+            "estimated_minutes": chosen.estimated_minutes,
+        }
+
+
+@blp.route("/progress")
+class Progress(MethodView):
+    @blp.access()
+    @blp.response(200, ProgressSchema(many=True), example=[PROGRESS_EXAMPLE])
+    def get(self) -> list:
+        """My progress per module: recall now, learned and mature items, minutes ahead"""
+        return practice.module_progress(deps.session(), user=current_user(), now=deps.now())
+
+
+@blp.route("/recaps")
+class Recaps(MethodView):
+    @blp.access()
+    @blp.response(200, RecapSchema(many=True), example=[RECAP_EXAMPLE])
+    def get(self) -> list:
+        """Recaps due now: key points and a few items of modules I am forgetting"""
+        return [
+            {
+                "module_id": r["module"].id,
+                "title": r["module"].title,
+                "recall_now": r["recall_now"],
+                "key_points": r["key_points"],
+                "items": [_item(item, r["module"].title) for item in r["items"]],
+                "last_recap_at": r["last_recap_at"],
+            }
+            for r in practice.due_recaps(deps.session(), user=current_user(), now=deps.now())
+        ]
+
+
+@blp.route("/recaps/<id:module_id>/studied")
+class RecapStudied(MethodView):
+    @blp.access()
+    @blp.response(204)
+    @blp.errors(404)
+    def post(self, module_id: int) -> None:
+        """I read this module's recap"""
+        practice.record_recap(
+            deps.session(), user=current_user(), module_id=module_id, now=deps.now()
+        )

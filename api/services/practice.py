@@ -1,0 +1,279 @@
+"""Practice now, progress and recaps: loading a learner's items and asking the scheduler."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import statistics
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from api.errors import NotFound
+from api.models import (
+    Enrollment,
+    EnrollmentStatus,
+    Item,
+    Lesson,
+    LessonProgress,
+    MemoryState,
+    Module,
+    ModuleStatus,
+    Organization,
+    RecapLog,
+    ReviewLog,
+    User,
+)
+from api.services.memory import model_for, to_memory
+from scheduler import load, practice, progress
+from scheduler.memory import MemoryModel
+from scheduler.types import Memory
+
+DEFAULT_SECONDS_PER_ITEM = 20.0
+
+
+@dataclass(frozen=True)
+class LearnerItem:
+    item: Item
+    module: Module
+    lesson_position: int
+    deadline: dt.datetime | None
+    studied: bool  # the lesson (or the whole module) was studied: new items may start
+    memory: Memory | None
+
+
+def learner_items(session: Session, *, user: User) -> list[LearnerItem]:
+    """Items of published modules the learner is enrolled in, with their memory states."""
+    rows = session.execute(
+        select(Item, Module, Lesson.position, Enrollment, LessonProgress.id, MemoryState)
+        .join(Module, Module.id == Item.module_id)
+        .join(Lesson, Lesson.id == Item.lesson_id)
+        .join(Enrollment, and_(Enrollment.module_id == Module.id, Enrollment.user_id == user.id))
+        .outerjoin(
+            LessonProgress,
+            and_(LessonProgress.lesson_id == Item.lesson_id, LessonProgress.user_id == user.id),
+        )
+        .outerjoin(
+            MemoryState, and_(MemoryState.item_id == Item.id, MemoryState.user_id == user.id)
+        )
+        .where(
+            Module.organization_id == user.organization_id,
+            Module.status == ModuleStatus.PUBLISHED,
+            Enrollment.status != EnrollmentStatus.WITHDRAWN,
+            Item.retired_at.is_(None),
+        )
+    )
+    return [
+        LearnerItem(
+            item=item,
+            module=module,
+            lesson_position=lesson_position,
+            deadline=enrollment.due_at,
+            studied=progress_id is not None or enrollment.status is EnrollmentStatus.COMPLETED,
+            memory=to_memory(state) if state is not None else None,
+        )
+        for item, module, lesson_position, enrollment, progress_id, state in rows
+    ]
+
+
+@dataclass(frozen=True)
+class PracticeSession:
+    picks: list[tuple[practice.Pick, LearnerItem]]
+    due_now: int
+    held_back: int
+    estimated_minutes: float
+
+
+def next_practice(
+    session: Session, *, user: User, minutes: float | None, now: dt.datetime
+) -> PracticeSession:
+    organization = _organization(session, user)
+    model, _ = model_for(session, user=user)
+    items = learner_items(session, user=user)
+    by_id = {entry.item.id: entry for entry in items}
+    seconds = seconds_per_item(session, user=user)
+    day_start = local_day_start(now, user.time_zone)
+    done_today = (
+        session.scalar(
+            select(func.count()).where(
+                ReviewLog.user_id == user.id, ReviewLog.answered_at >= day_start
+            )
+        )
+        or 0
+    )
+    started_today = (
+        session.scalar(
+            select(func.count()).where(
+                MemoryState.user_id == user.id, MemoryState.first_review_at >= day_start
+            )
+        )
+        or 0
+    )
+    candidates = [
+        practice.Candidate(
+            item_id=e.item.id,
+            module_id=e.module.id,
+            memory=e.memory,
+            position=e.lesson_position * 1000 + e.item.position,
+            deadline=e.deadline,
+        )
+        for e in items
+        if e.memory is not None or e.studied
+    ]
+    target = organization.target_retention
+    reviewed = [c.memory for c in candidates if c.memory is not None]
+    due_now = sum(1 for m in reviewed if model.recall(m, now) < target)
+    policy = practice.Policy(
+        target_retention=target,
+        session_items=max(1, math.floor((minutes or organization.session_minutes) * 60 / seconds)),
+        new_items_left_today=max(organization.new_items_per_day - started_today, 0),
+        reviews_left_today=max(organization.max_reviews_per_day - done_today, 0),
+        pull_forward=load.pull_forward_allowance(
+            [model.next_review_at(m, target) for m in reviewed],
+            now=now,
+            zone=user.time_zone,
+            weekdays=organization.practice_weekdays,
+            holidays={dt.date.fromisoformat(d) for d in organization.holidays},
+            done_today=done_today,
+            due_now=due_now,
+        ),
+    )
+    chosen = practice.choose(candidates, now=now, model=model, policy=policy)
+    return PracticeSession(
+        picks=[(pick, by_id[pick.item_id]) for pick in chosen.picks],
+        due_now=chosen.due_now,
+        held_back=chosen.held_back,
+        estimated_minutes=round(len(chosen.picks) * seconds / 60, 1),
+    )
+
+
+def seconds_per_item(session: Session, *, user: User) -> float:
+    """The learner's own pace: median duration of their last 50 answers (20 s by default)."""
+    durations = [
+        d
+        for d in session.scalars(
+            select(ReviewLog.duration_ms)
+            .where(ReviewLog.user_id == user.id, ReviewLog.duration_ms.is_not(None))
+            .order_by(ReviewLog.answered_at.desc())
+            .limit(50)
+        )
+        if d
+    ]
+    if len(durations) < 5:
+        return DEFAULT_SECONDS_PER_ITEM
+    return min(max(statistics.median(durations) / 1000, 5.0), 120.0)
+
+
+def local_day_start(now: dt.datetime, zone: str) -> dt.datetime:
+    local = now.astimezone(ZoneInfo(zone))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
+
+
+def _organization(session: Session, user: User) -> Organization:
+    organization = session.get(Organization, user.organization_id)
+    assert organization is not None
+    return organization
+
+
+# --- progress -------------------------------------------------------------------------
+
+
+def module_progress(session: Session, *, user: User, now: dt.datetime) -> list[dict[str, Any]]:
+    organization = _organization(session, user)
+    model, _ = model_for(session, user=user)
+    seconds = seconds_per_item(session, user=user)
+    by_module: dict[int, list[LearnerItem]] = {}
+    for entry in learner_items(session, user=user):
+        by_module.setdefault(entry.module.id, []).append(entry)
+    result = []
+    for entries in by_module.values():
+        summary = progress.progress(
+            [e.memory for e in entries], now=now, model=model, target=organization.target_retention
+        )
+        result.append(
+            {
+                "module_id": entries[0].module.id,
+                "title": entries[0].module.title,
+                "items": summary.items,
+                "learned": summary.learned,
+                "mature": summary.mature,
+                "recall_now": summary.recall_now,
+                "next_due_at": summary.next_due,
+                "minutes_next_7_days": round(summary.reviews_next_7_days * seconds / 60, 1),
+                "minutes_next_30_days": round(summary.reviews_next_30_days * seconds / 60, 1),
+            }
+        )
+    return sorted(result, key=lambda r: r["module_id"])
+
+
+# --- recaps ---------------------------------------------------------------------------
+
+RECAP_ITEMS = 3
+
+
+def due_recaps(session: Session, *, user: User, now: dt.datetime) -> list[dict[str, Any]]:
+    """Recaps of studied modules whose mean predicted recall fell below the target.
+
+    After a recap, the next one waits at least the module's mean stability (in days), so
+    recaps space out as memory grows stronger.
+    """
+    organization = _organization(session, user)
+    model, _ = model_for(session, user=user)
+    last_recaps = dict(
+        session.execute(
+            select(RecapLog.module_id, func.max(RecapLog.studied_at))
+            .where(RecapLog.user_id == user.id)
+            .group_by(RecapLog.module_id)
+        ).all()
+    )
+    by_module: dict[int, list[LearnerItem]] = {}
+    for entry in learner_items(session, user=user):
+        if entry.memory is not None:
+            by_module.setdefault(entry.module.id, []).append(entry)
+    recaps = []
+    for module_id, entries in sorted(by_module.items()):
+        recall = _mean_recall(model, [e.memory for e in entries if e.memory], now)
+        stability = statistics.fmean(e.memory.stability for e in entries if e.memory)
+        last = last_recaps.get(module_id)
+        spaced = last is None or now - last >= dt.timedelta(days=max(1.0, stability))
+        if recall >= organization.target_retention or not spaced:
+            continue
+        weakest = sorted(entries, key=lambda e: model.recall(e.memory, now) if e.memory else 0)
+        recaps.append(
+            {
+                "module": entries[0].module,
+                "recall_now": recall,
+                "key_points": [
+                    p for lesson in entries[0].module.lessons for p in lesson.key_points
+                ],
+                "items": [e.item for e in weakest[:RECAP_ITEMS]],
+                "last_recap_at": last,
+            }
+        )
+    return recaps
+
+
+def record_recap(session: Session, *, user: User, module_id: int, now: dt.datetime) -> RecapLog:
+    enrolled = session.scalar(
+        select(Enrollment.id)
+        .join(Module, Module.id == Enrollment.module_id)
+        .where(
+            Enrollment.user_id == user.id,
+            Enrollment.module_id == module_id,
+            Enrollment.status != EnrollmentStatus.WITHDRAWN,
+            Module.status == ModuleStatus.PUBLISHED,
+        )
+    )
+    if enrolled is None:
+        raise NotFound("No such module among yours.")
+    log = RecapLog(user_id=user.id, module_id=module_id, studied_at=now)
+    session.add(log)
+    session.commit()
+    return log
+
+
+def _mean_recall(model: MemoryModel, memories: list[Memory], now: dt.datetime) -> float:
+    return statistics.fmean(model.recall(m, now) for m in memories)

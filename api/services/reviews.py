@@ -1,0 +1,209 @@
+"""Recording answers: a batch from the phone, each review accepted or rejected on its own."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.db import dialect_insert
+from api.models import Enrollment, EnrollmentStatus, Item, Module, ModuleStatus, ReviewLog, User
+from api.services.memory import model_for, rebuild_states
+from scheduler.grading import Confidence, GradingError, grade
+
+# A phone's clock may run a little ahead; beyond this an answer "from the future" is refused.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+# Offline for longer than this is not plausible for a practice answer.
+MAX_AGE = dt.timedelta(days=365)
+
+
+@dataclass
+class Outcome:
+    id: str | None
+    status: str  # accepted | rejected
+    item_id: int | None = None
+    rating: int | None = None
+    correct: bool | None = None
+    error: str | None = None
+    message: str | None = None
+    errors: dict[str, Any] | None = None
+    feedback: dict[str, Any] | None = field(default=None)
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A review whose shape was already wrong (from the schema)."""
+
+    index: int
+    id: str | None
+    errors: dict[str, Any]
+
+
+def record_reviews(
+    session: Session,
+    *,
+    user: User,
+    reviews: Sequence[Mapping[str, Any] | Rejected],
+    now: dt.datetime,
+) -> list[Outcome]:
+    """Store the acceptable reviews, rebuild the memory of their items, report per review.
+
+    Retrying a batch (or part of one) stores nothing twice and reports the same outcomes.
+    """
+    valid = [r for r in reviews if not isinstance(r, Rejected)]
+    ids = [r["id"] for r in valid]
+    stored = _stored(session, user, ids)
+    items = _practisable_items(
+        session, user, {r["item_id"] for r in valid if r["id"] not in stored}
+    )
+    outcomes: list[Outcome] = []
+    fresh: dict[str, dict[str, Any]] = {}
+    for review in reviews:
+        if isinstance(review, Rejected):
+            outcomes.append(
+                Outcome(
+                    review.id,
+                    "rejected",
+                    error="invalid_review",
+                    message="The review is malformed; see errors.",
+                    errors=review.errors,
+                )
+            )
+            continue
+        if review["id"] in stored or review["id"] in fresh:
+            outcomes.append(Outcome(review["id"], "pending"))
+            continue
+        problem = _check(review, items.get(review["item_id"]), now)
+        if isinstance(problem, Outcome):
+            outcomes.append(problem)
+            continue
+        fresh[review["id"]] = {
+            **problem,
+            "user_id": user.id,
+            "organization_id": user.organization_id,
+        }
+        outcomes.append(Outcome(review["id"], "pending"))
+
+    if fresh:
+        session.execute(
+            dialect_insert(session, ReviewLog.__table__).on_conflict_do_nothing(
+                index_elements=["user_id", "client_review_id"]
+            ),
+            list(fresh.values()),
+        )
+        model, parameter_set_id = model_for(session, user=user)
+        touched = {row["item_id"]: items[row["item_id"]].module_id for row in fresh.values()}
+        rebuild_states(
+            session, user=user, item_modules=touched, model=model, parameter_set_id=parameter_set_id
+        )
+        session.commit()
+
+    # Accepted outcomes come from what is stored, so a retry reports exactly the same.
+    stored = _stored(session, user, ids)
+    keys = _answer_keys(session, {log.item_id for log in stored.values()})
+    for outcome in outcomes:
+        if outcome.status == "pending":
+            log = stored[outcome.id or ""]
+            outcome.status, outcome.item_id = "accepted", log.item_id
+            outcome.rating, outcome.correct = log.rating, log.correct
+            outcome.feedback = keys.get(log.item_id)
+    return outcomes
+
+
+def _check(
+    review: Mapping[str, Any], item: Item | None, now: dt.datetime
+) -> Outcome | dict[str, Any]:
+    rid = review["id"]
+    if item is None:
+        return Outcome(
+            rid,
+            "rejected",
+            item_id=review["item_id"],
+            error="item_not_available",
+            message="This item is not in a module you are enrolled in.",
+        )
+    answered_at = review["answered_at"]
+    if answered_at > now + CLOCK_SKEW:
+        return Outcome(
+            rid,
+            "rejected",
+            item_id=item.id,
+            error="answered_in_future",
+            message="answered_at is in the future; check the device clock.",
+        )
+    if answered_at < now - MAX_AGE:
+        return Outcome(
+            rid,
+            "rejected",
+            item_id=item.id,
+            error="answered_too_long_ago",
+            message="answered_at is more than a year ago.",
+        )
+    confidence = Confidence(review["confidence"]) if review.get("confidence") else None
+    try:
+        rating, correct = grade(
+            kind=item.kind.value,
+            key=item.answer,
+            option_count=len(item.options),
+            response=review["answer"],
+            confidence=confidence,
+        )
+    except GradingError as exc:
+        return Outcome(rid, "rejected", item_id=item.id, error="invalid_answer", message=str(exc))
+    return {
+        "item_id": item.id,
+        "item_revision": item.revision,
+        "client_review_id": rid,
+        "answered_at": answered_at,
+        "received_at": now,
+        "duration_ms": review.get("duration_ms"),
+        "response": dict(review["answer"]),
+        "confidence": confidence.value if confidence else None,
+        "rating": int(rating),
+        "correct": correct,
+    }
+
+
+def _stored(session: Session, user: User, ids: Sequence[str]) -> dict[str, ReviewLog]:
+    if not ids:
+        return {}
+    rows = session.scalars(
+        select(ReviewLog).where(ReviewLog.user_id == user.id, ReviewLog.client_review_id.in_(ids))
+    )
+    return {row.client_review_id: row for row in rows}
+
+
+def _practisable_items(session: Session, user: User, item_ids: set[int]) -> dict[int, Item]:
+    """Items of published modules the learner is enrolled in (retired items included:
+    an offline answer to an item retired meanwhile is still history)."""
+    if not item_ids:
+        return {}
+    enrolled = (
+        select(Enrollment.module_id)
+        .join(Module, Module.id == Enrollment.module_id)
+        .where(
+            Enrollment.user_id == user.id,
+            Enrollment.status != EnrollmentStatus.WITHDRAWN,
+            Module.organization_id == user.organization_id,
+            Module.status == ModuleStatus.PUBLISHED,
+        )
+    )
+    rows = session.scalars(select(Item).where(Item.id.in_(item_ids), Item.module_id.in_(enrolled)))
+    return {item.id: item for item in rows}
+
+
+def _answer_keys(session: Session, item_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """What the learner may see once they have answered: the key and the explanation."""
+    if not item_ids:
+        return {}
+    rows = session.execute(
+        select(Item.id, Item.answer, Item.explanation).where(Item.id.in_(item_ids))
+    )
+    return {
+        item_id: {"answer": answer, "explanation": explanation}
+        for item_id, answer, explanation in rows
+    }

@@ -1,0 +1,150 @@
+"""Uploading answers: per-review outcomes, idempotent retries, late offline reviews."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api.models import MemoryState, ReviewLog
+from scheduler.memory import MemoryModel
+from scheduler.types import Rating, Review
+from tests.api.practice_helpers import post_reviews, review, studied_module
+from tests.conftest import auth
+from tests.factories import ItemFactory, LessonFactory, ModuleFactory, UserFactory
+
+
+@pytest.fixture
+def learner(db: Session):
+    return UserFactory(time_zone="Europe/Berlin")
+
+
+def test_accepted_answers_get_graded_with_feedback(client: FlaskClient, learner, clock) -> None:
+    _, items = studied_module(learner)
+    result = post_reviews(
+        client,
+        learner,
+        [
+            review(items[0], clock.now(), confidence="sure"),
+            review(items[1], clock.now(), right=False),
+            review(items[2], clock.now(), confidence="unsure"),
+        ],
+    )
+    assert result["accepted"] == 3 and result["rejected"] == 0
+    assert [(r["rating"], r["correct"]) for r in result["results"]] == [
+        (4, True),
+        (1, False),
+        (2, True),
+    ]
+    assert result["results"][1]["feedback"] == {
+        "answer": {"correct": [1]},
+        "explanation": "Because.",
+    }
+
+
+def test_a_retried_batch_changes_nothing_and_answers_the_same(
+    client: FlaskClient, learner, clock, db: Session
+) -> None:
+    _, items = studied_module(learner)
+    batch = [review(item, clock.now()) for item in items]
+    first = post_reviews(client, learner, batch)
+    state_before = db.scalars(select(MemoryState).order_by(MemoryState.item_id)).all()
+    snapshot = [(s.stability, s.reps) for s in state_before]
+    clock.advance(dt.timedelta(minutes=3))
+    again = post_reviews(client, learner, batch)
+    assert again == first
+    overlapping = post_reviews(client, learner, [batch[0], review(items[0], clock.now())])
+    assert overlapping["results"][0] == first["results"][0]
+    assert db.scalar(select(func.count()).select_from(ReviewLog)) == len(items) + 1
+    db.expire_all()
+    after = db.scalars(select(MemoryState).order_by(MemoryState.item_id)).all()
+    assert [(s.stability, s.reps) for s in after][1:] == snapshot[1:]
+
+
+def test_bad_reviews_are_rejected_one_by_one_and_good_ones_kept(
+    client: FlaskClient, learner, clock, db: Session
+) -> None:
+    _, items = studied_module(learner)
+    foreign = ItemFactory()  # another organization's item
+    hidden_module = ModuleFactory(organization=learner.organization, assigned_only=True)
+    hidden = ItemFactory(lesson=LessonFactory(module=hidden_module))
+    now = clock.now()
+    batch = [
+        review(items[0], now),
+        review(foreign, now),
+        review(hidden, now),
+        review(items[1], now + dt.timedelta(hours=2)),
+        {**review(items[2], now), "answer": {"selected": [7]}},
+        {"item_id": items[3].id, "answered_at": now.isoformat(), "answer": {}},
+        {**review(items[3], now), "answered_at": "2026-11-02T09:00:00"},
+        review(items[3], now - dt.timedelta(minutes=2)),
+    ]
+    result = post_reviews(client, learner, batch)
+    statuses = [(r["status"], r["error"]) for r in result["results"]]
+    assert statuses == [
+        ("accepted", None),
+        ("rejected", "item_not_available"),
+        ("rejected", "item_not_available"),
+        ("rejected", "answered_in_future"),
+        ("rejected", "invalid_answer"),
+        ("rejected", "invalid_review"),
+        ("rejected", "invalid_review"),
+        ("accepted", None),
+    ]
+    assert "answered_at" in str(result["results"][6]["errors"])
+    assert db.scalar(select(func.count()).select_from(ReviewLog)) == 2
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"reviews": []}, {"reviews": "x"}, {"reviews": [{}] * 501}, {"reviews": [], "x": 1}],
+)
+def test_malformed_batches_are_422(client: FlaskClient, learner, body) -> None:
+    response = client.post("/learn/reviews", json=body, headers=auth(learner))
+    assert response.status_code == 422
+
+
+def test_a_late_offline_review_is_replayed_in_its_place(
+    client: FlaskClient, learner, clock, db: Session
+) -> None:
+    _, [item, *_] = studied_module(learner)
+    t0 = clock.now()
+    times = [t0, t0 + dt.timedelta(days=2), t0 + dt.timedelta(days=9)]
+    clock.advance(dt.timedelta(days=10))
+    post_reviews(
+        client,
+        learner,
+        [review(item, times[0], review_id="a"), review(item, times[2], review_id="c")],
+    )
+    post_reviews(
+        client, learner, [review(item, times[1], right=False, review_id="b")]
+    )  # arrives last
+    state = db.scalar(select(MemoryState).where(MemoryState.item_id == item.id))
+    expected = MemoryModel().replay(
+        [
+            Review(times[0], Rating.GOOD, "a"),
+            Review(times[1], Rating.AGAIN, "b"),
+            Review(times[2], Rating.GOOD, "c"),
+        ]
+    )
+    assert expected is not None
+    assert state.stability == pytest.approx(expected.stability)
+    assert state.lapses == expected.lapses and state.reps == 3
+    assert state.last_review_at == times[2]
+
+
+def test_reviews_are_the_learners_own(client: FlaskClient, learner, clock, db: Session) -> None:
+    _, items = studied_module(learner)
+    colleague = UserFactory(organization=learner.organization)
+    result = post_reviews(client, colleague, [review(items[0], clock.now())])
+    assert result["results"][0]["error"] == "item_not_available"
+    mine = review(items[0], clock.now(), review_id="shared-id")
+    assert post_reviews(client, learner, [mine])["results"][0]["status"] == "accepted"
+    _, theirs = studied_module(colleague)
+    other = post_reviews(client, colleague, [review(theirs[0], clock.now(), review_id="shared-id")])
+    assert other["results"][0]["status"] == "accepted"  # client ids are per learner
+    assert other["results"][0]["item_id"] == theirs[0].id
+    assert client.post("/learn/reviews", json={"reviews": [mine]}).status_code == 401

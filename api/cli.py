@@ -13,7 +13,7 @@ from api import deps
 from api.config import Config
 from api.demo import load_demo
 from api.dev_tokens import emulator_id_token
-from api.services import membership
+from api.services import fitting, membership
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
 
@@ -72,6 +72,21 @@ def register_commands(app: Flask) -> None:
                 lifetime=dt.timedelta(days=days),
             )
         )
+
+    @app.cli.group("memory")
+    def memory() -> None:
+        """The memory model."""
+
+    @memory.command("fit")
+    @click.option("--organization", "organization_id", type=int, help="Only this organization")
+    def memory_fit(organization_id: int | None) -> None:
+        """Fit FSRS-6 weights to each organization's reviews (and heavy learners' own);
+        adopt a set only if it predicts held-out reviews better, then replay states."""
+        session = deps.session()
+        ids = [organization_id] if organization_id else fitting.all_organization_ids(session)
+        for org_id in ids:
+            for report in fitting.fit_organization(session, organization_id=org_id, now=deps.now()):
+                click.echo(f"{report.scope}: {report.outcome} - {report.detail}")
 
     @app.cli.command("spec")
     @click.option("--check", is_flag=True, help="Fail if the committed spec is stale")

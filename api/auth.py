@@ -16,7 +16,7 @@ from api.services import membership
 def verified_claims() -> dict[str, Any]:
     """The claims of the request's Firebase ID token, verified once per request."""
     if "claims" in g:
-        return g.claims  # type: ignore[no-any-return]
+        return g.claims
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -52,4 +52,4 @@ def current_user() -> User:
     user = g.get("current_user")
     if user is None:
         raise RuntimeError("current_user() outside an authenticated view")
-    return user  # type: ignore[no-any-return]
+    return user

@@ -16,6 +16,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import JSON, TypeDecorator
 
@@ -118,7 +119,7 @@ class Database:
         """The session of the current request (created on first use)."""
         if "db_session" not in g:
             g.db_session = self.new_session()
-        return g.db_session  # type: ignore[no-any-return]
+        return g.db_session
 
     @staticmethod
     def _remove_session(_exc: BaseException | None) -> None:
@@ -138,7 +139,5 @@ def create_engine_for(url: str, **kwargs: Any) -> Engine:
 def dialect_insert(session: Session, table: Any) -> Any:
     """INSERT with ON CONFLICT support for the session's database (PostgreSQL or SQLite)."""
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+        return postgresql.insert(table)
+    return sqlite.insert(table)

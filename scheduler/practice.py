@@ -79,49 +79,49 @@ def choose(
     target = policy.target_retention
     # Taken early only once recall is at least halfway from 1.0 down to the target.
     early_below = target + (1 - target) / 2
-    factor, decay = model.factor, model.decay
-    due: list[tuple[float, int, Pick]] = []
-    early: list[tuple[float, int, Pick]] = []
+    collect_early = policy.pull_forward > 0
+    k, decay = model.factor / _DAY, model.decay
+    # Plain tuples in the loop (urgency, item, module, reason, recall): this runs for
+    # every item a learner has, so no objects are built until the session is chosen.
+    due: list[tuple[float, int, int, Reason, float]] = []
+    early: list[tuple[float, int, int, Reason, float]] = []
     fresh: list[Candidate] = []
     seen: set[int] = set()
+    review_phase = Phase.REVIEW
     for c in candidates:
-        if c.item_id in seen:
+        item_id = c.item_id
+        if item_id in seen:
             continue
-        seen.add(c.item_id)
+        seen.add(item_id)
         memory = c.memory
         if memory is None:
             fresh.append(c)
             continue
-        elapsed = max(now_ts - memory.last_review.timestamp(), 0.0) / _DAY
-        recall = (1 + factor * elapsed / memory.stability) ** decay
-        if memory.phase is Phase.REVIEW:
-            is_due = recall < target
-        else:
-            is_due = memory.due.timestamp() <= now_ts
-        reason = Reason.DUE
-        weight = c.weight
-        if not is_due and c.deadline is not None and c.deadline.timestamp() > now_ts:
-            days = (c.deadline.timestamp() - memory.last_review.timestamp()) / _DAY
-            if (1 + factor * days / memory.stability) ** decay < target:
+        last_ts = memory.last_review.timestamp()
+        elapsed = now_ts - last_ts if now_ts > last_ts else 0.0
+        recall = (1 + k * elapsed / memory.stability) ** decay
+        in_review = memory.phase is review_phase
+        is_due = recall < target if in_review else memory.due.timestamp() <= now_ts
+        weight, reason = c.weight, Reason.DUE
+        if c.deadline is not None and c.deadline.timestamp() > now_ts:
+            if is_due:
+                weight *= 2
+            elif (1 + k * (c.deadline.timestamp() - last_ts) / memory.stability) ** decay < target:
                 is_due, reason, weight = True, Reason.DEADLINE, weight * 2
-        elif is_due and c.deadline is not None and c.deadline.timestamp() > now_ts:
-            weight *= 2
         if is_due:
-            due.append(
-                (-(1 - recall) * weight, c.item_id, Pick(c.item_id, c.module_id, reason, recall))
-            )
-        elif memory.phase is Phase.REVIEW and recall < early_below:
-            early.append((recall, c.item_id, Pick(c.item_id, c.module_id, Reason.EARLY, recall)))
+            due.append((-(1 - recall) * weight, item_id, c.module_id, reason, recall))
+        elif collect_early and in_review and recall < early_below:
+            early.append((recall, item_id, c.module_id, Reason.EARLY, recall))
 
     today = max(min(policy.reviews_left_today, len(due)), 0)
     take = min(today, policy.session_items)
-    chosen = [entry[2] for entry in heapq.nsmallest(take, due)]
+    chosen = [Pick(*entry[1:]) for entry in heapq.nsmallest(take, due)]
     held_back = len(due) - today
     picks = interleave(chosen)
 
     ahead = min(policy.session_items - len(picks), policy.pull_forward)
     if ahead > 0 and held_back == 0:
-        picks += interleave([entry[2] for entry in heapq.nsmallest(ahead, early)])
+        picks += interleave([Pick(*entry[1:]) for entry in heapq.nsmallest(ahead, early)])
 
     room = min(policy.session_items - len(picks), policy.new_items_left_today)
     if room > 0 and held_back == 0 and fresh:

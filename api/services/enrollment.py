@@ -167,7 +167,7 @@ def withdraw(session: Session, *, actor: User, enrollment_id: int) -> Enrollment
 # --- the learner's side -----------------------------------------------------------------
 
 
-def visible_modules_stmt(user: User):  # type: ignore[no-untyped-def]
+def visible_modules_stmt(user: User):
     """Published modules of the user's organization that are open or assigned to them."""
     active = select(Enrollment.module_id).where(
         Enrollment.user_id == user.id, Enrollment.status != EnrollmentStatus.WITHDRAWN

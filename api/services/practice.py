@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,31 +28,53 @@ from api.models import (
     ReviewLog,
     User,
 )
-from api.services.memory import model_for, to_memory
+from api.services.memory import model_for
 from scheduler import load, practice, progress
 from scheduler.memory import MemoryModel
-from scheduler.types import Memory
+from scheduler.types import Memory, Phase
 
 DEFAULT_SECONDS_PER_ITEM = 20.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LearnerItem:
-    item: Item
-    module: Module
-    lesson_position: int
+    item_id: int
+    module_id: int
+    position: int  # lesson position * 1000 + item position: the order of new items
     deadline: dt.datetime | None
     studied: bool  # the lesson (or the whole module) was studied: new items may start
     memory: Memory | None
 
 
 def learner_items(session: Session, *, user: User) -> list[LearnerItem]:
-    """Items of published modules the learner is enrolled in, with their memory states."""
+    """Items of published modules the learner is enrolled in, with their memory states.
+
+    Plain columns, no ORM objects: this runs on every "practise now" for every item a
+    learner has. Indexes used: enrollments(user_id), items(module_id), the primary key
+    of memory_states (user_id, item_id) and lesson_progress (user_id, lesson_id).
+    """
     rows = session.execute(
-        select(Item, Module, Lesson.position, Enrollment, LessonProgress.id, MemoryState)
-        .join(Module, Module.id == Item.module_id)
+        select(
+            Item.id,
+            Item.module_id,
+            Lesson.position,
+            Item.position,
+            Enrollment.due_at,
+            Enrollment.status,
+            LessonProgress.id,
+            MemoryState.stability,
+            MemoryState.difficulty,
+            MemoryState.phase,
+            MemoryState.step,
+            MemoryState.last_review_at,
+            MemoryState.fsrs_due_at,
+            MemoryState.reps,
+            MemoryState.lapses,
+        )
+        .select_from(Enrollment)
+        .join(Module, Module.id == Enrollment.module_id)
+        .join(Item, Item.module_id == Module.id)
         .join(Lesson, Lesson.id == Item.lesson_id)
-        .join(Enrollment, and_(Enrollment.module_id == Module.id, Enrollment.user_id == user.id))
         .outerjoin(
             LessonProgress,
             and_(LessonProgress.lesson_id == Item.lesson_id, LessonProgress.user_id == user.id),
@@ -60,28 +83,59 @@ def learner_items(session: Session, *, user: User) -> list[LearnerItem]:
             MemoryState, and_(MemoryState.item_id == Item.id, MemoryState.user_id == user.id)
         )
         .where(
+            Enrollment.user_id == user.id,
+            Enrollment.status != EnrollmentStatus.WITHDRAWN,
             Module.organization_id == user.organization_id,
             Module.status == ModuleStatus.PUBLISHED,
-            Enrollment.status != EnrollmentStatus.WITHDRAWN,
             Item.retired_at.is_(None),
         )
     )
     return [
         LearnerItem(
-            item=item,
-            module=module,
-            lesson_position=lesson_position,
-            deadline=enrollment.due_at,
-            studied=progress_id is not None or enrollment.status is EnrollmentStatus.COMPLETED,
-            memory=to_memory(state) if state is not None else None,
+            item_id=item_id,
+            module_id=module_id,
+            position=lesson_position * 1000 + item_position,
+            deadline=due_at,
+            studied=progress_id is not None or status is EnrollmentStatus.COMPLETED,
+            memory=None
+            if stability is None
+            else Memory(stability, difficulty, Phase(phase), step, last, fsrs_due, reps, lapses),
         )
-        for item, module, lesson_position, enrollment, progress_id, state in rows
+        for (
+            item_id,
+            module_id,
+            lesson_position,
+            item_position,
+            due_at,
+            status,
+            progress_id,
+            stability,
+            difficulty,
+            phase,
+            step,
+            last,
+            fsrs_due,
+            reps,
+            lapses,
+        ) in rows
     ]
+
+
+def items_to_show(session: Session, item_ids: Sequence[int]) -> dict[int, tuple[Item, str]]:
+    """The chosen items with their module titles, ready to render (one query)."""
+    if not item_ids:
+        return {}
+    rows = session.execute(
+        select(Item, Module.title)
+        .join(Module, Module.id == Item.module_id)
+        .where(Item.id.in_(item_ids))
+    )
+    return {item.id: (item, title) for item, title in rows}
 
 
 @dataclass(frozen=True)
 class PracticeSession:
-    picks: list[tuple[practice.Pick, LearnerItem]]
+    picks: list[tuple[practice.Pick, Item, str]]  # the pick, the item, its module's title
     due_now: int
     held_back: int
     estimated_minutes: float
@@ -93,7 +147,6 @@ def next_practice(
     organization = _organization(session, user)
     model, _ = model_for(session, user=user)
     items = learner_items(session, user=user)
-    by_id = {entry.item.id: entry for entry in items}
     seconds = seconds_per_item(session, user=user)
     day_start = local_day_start(now, user.time_zone)
     done_today = (
@@ -114,10 +167,10 @@ def next_practice(
     )
     candidates = [
         practice.Candidate(
-            item_id=e.item.id,
-            module_id=e.module.id,
+            item_id=e.item_id,
+            module_id=e.module_id,
             memory=e.memory,
-            position=e.lesson_position * 1000 + e.item.position,
+            position=e.position,
             deadline=e.deadline,
         )
         for e in items
@@ -142,8 +195,9 @@ def next_practice(
         ),
     )
     chosen = practice.choose(candidates, now=now, model=model, policy=policy)
+    shown = items_to_show(session, [pick.item_id for pick in chosen.picks])
     return PracticeSession(
-        picks=[(pick, by_id[pick.item_id]) for pick in chosen.picks],
+        picks=[(pick, *shown[pick.item_id]) for pick in chosen.picks],
         due_now=chosen.due_now,
         held_back=chosen.held_back,
         estimated_minutes=round(len(chosen.picks) * seconds / 60, 1),
@@ -187,16 +241,19 @@ def module_progress(session: Session, *, user: User, now: dt.datetime) -> list[d
     seconds = seconds_per_item(session, user=user)
     by_module: dict[int, list[LearnerItem]] = {}
     for entry in learner_items(session, user=user):
-        by_module.setdefault(entry.module.id, []).append(entry)
+        by_module.setdefault(entry.module_id, []).append(entry)
+    titles = dict(
+        session.execute(select(Module.id, Module.title).where(Module.id.in_(list(by_module)))).all()
+    )
     result = []
-    for entries in by_module.values():
+    for module_id, entries in by_module.items():
         summary = progress.progress(
             [e.memory for e in entries], now=now, model=model, target=organization.target_retention
         )
         result.append(
             {
-                "module_id": entries[0].module.id,
-                "title": entries[0].module.title,
+                "module_id": module_id,
+                "title": titles[module_id],
                 "items": summary.items,
                 "learned": summary.learned,
                 "mature": summary.mature,
@@ -232,7 +289,7 @@ def due_recaps(session: Session, *, user: User, now: dt.datetime) -> list[dict[s
     by_module: dict[int, list[LearnerItem]] = {}
     for entry in learner_items(session, user=user):
         if entry.memory is not None:
-            by_module.setdefault(entry.module.id, []).append(entry)
+            by_module.setdefault(entry.module_id, []).append(entry)
     recaps = []
     for module_id, entries in sorted(by_module.items()):
         recall = _mean_recall(model, [e.memory for e in entries if e.memory], now)
@@ -242,14 +299,15 @@ def due_recaps(session: Session, *, user: User, now: dt.datetime) -> list[dict[s
         if recall >= organization.target_retention or not spaced:
             continue
         weakest = sorted(entries, key=lambda e: model.recall(e.memory, now) if e.memory else 0)
+        shown = items_to_show(session, [e.item_id for e in weakest[:RECAP_ITEMS]])
+        module = session.get(Module, module_id)
+        assert module is not None
         recaps.append(
             {
-                "module": entries[0].module,
+                "module": module,
                 "recall_now": recall,
-                "key_points": [
-                    p for lesson in entries[0].module.lessons for p in lesson.key_points
-                ],
-                "items": [e.item for e in weakest[:RECAP_ITEMS]],
+                "key_points": [p for lesson in module.lessons for p in lesson.key_points],
+                "items": [shown[e.item_id][0] for e in weakest[:RECAP_ITEMS]],
                 "last_recap_at": last,
             }
         )

@@ -74,9 +74,9 @@ class Practice(MethodView):
                 {
                     "reason": pick.reason,
                     "recall": pick.recall,
-                    "item": _item(e.item, e.module.title),
+                    "item": _item(item, title),
                 }
-                for pick, e in chosen.picks
+                for pick, item, title in chosen.picks
             ],
             "due_now": chosen.due_now,
             "held_back": chosen.held_back,

@@ -38,7 +38,9 @@ class ReviewInSchema(ma.Schema):
 class EachOnItsOwn(ma.fields.Nested):
     """A list whose elements are validated one by one: a bad one is reported, not fatal."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list:
+    def _deserialize(  # type: ignore[override]  # no partial loading here
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> list:
         if not isinstance(value, list):
             raise ma.ValidationError("Must be a list.")
         loaded: list = []

@@ -1,0 +1,100 @@
+"""How fast the next practice set is chosen for a learner with many item states.
+
+Run:
+    .venv/bin/python bench/decision_speed.py [--items 10000] [--repeat 20]
+
+Compares ``scheduler.practice.choose`` (fractional-day recall computed inline, a heap
+for the top of the queue) with the naive loop: build an ``fsrs.Card`` per state, ask
+``Scheduler.get_card_retrievability`` for each, sort everything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import fsrs
+
+from scheduler.memory import MemoryModel
+from scheduler.practice import Candidate, Policy, choose
+from scheduler.types import Memory, Phase
+
+NOW = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
+
+
+def states(count: int, seed: int = 1) -> list[Candidate]:
+    rng = random.Random(seed)
+    out = []
+    for item in range(count):
+        stability = rng.lognormvariate(2.0, 1.2)
+        last = NOW - dt.timedelta(days=rng.uniform(0, 3 * stability))
+        memory = Memory(
+            stability,
+            rng.uniform(1, 10),
+            Phase.REVIEW,
+            None,
+            last,
+            last + dt.timedelta(days=stability),
+            rng.randint(1, 20),
+            rng.randint(0, 3),
+        )
+        out.append(Candidate(item, item % 12, memory))
+    return out
+
+
+def naive(candidates: list[Candidate], scheduler: fsrs.Scheduler, session_items: int) -> list[int]:
+    scored = []
+    for c in candidates:
+        m = c.memory
+        assert m is not None
+        card = fsrs.Card(
+            card_id=c.item_id + 1,
+            state=fsrs.State.Review,
+            stability=m.stability,
+            difficulty=m.difficulty,
+            due=m.due,
+            last_review=m.last_review,
+        )
+        recall = scheduler.get_card_retrievability(card, NOW)
+        if recall < 0.9:
+            scored.append((recall, c.item_id))
+    scored.sort()
+    return [item for _, item in scored[:session_items]]
+
+
+def timed(fn, repeat: int) -> tuple[float, float]:
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - start) * 1000)
+    return statistics.median(runs), max(runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    candidates = states(args.items)
+    model = MemoryModel()
+    policy = Policy(session_items=15, reviews_left_today=60, new_items_left_today=0)
+    scheduler = fsrs.Scheduler(enable_fuzzing=False)
+    ours = timed(lambda: choose(candidates, now=NOW, model=model, policy=policy), args.repeat)
+    theirs = timed(lambda: naive(candidates, scheduler, 15), args.repeat)
+    chosen = choose(candidates, now=NOW, model=model, policy=policy)
+    print(f"# {args.items} item states, {chosen.due_now} due, session of {len(chosen.picks)}")
+    print(f"choose (ours):        median {ours[0]:7.2f} ms  max {ours[1]:7.2f} ms")
+    print(f"naive fsrs loop:      median {theirs[0]:7.2f} ms  max {theirs[1]:7.2f} ms")
+    print(f"speed-up: {theirs[0] / ours[0]:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -69,7 +69,7 @@ def configure_sqlite(engine: Engine) -> None:
 
     pysqlite's own transaction handling breaks SAVEPOINT (which the tests and
     nested units of work use), so we turn it off and emit BEGIN ourselves. WAL
-    lets the API and the dispatcher read while the other writes.
+    lets readers outside a transaction read while another process writes.
     """
 
     @event.listens_for(engine, "connect")
@@ -84,7 +84,11 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE: take the write lock up front. A deferred transaction that read first
+        # and writes later fails at once (SQLITE_BUSY_SNAPSHOT) when another wrote in
+        # between; waiting for the lock instead serializes writers as PostgreSQL's row
+        # locks do.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:

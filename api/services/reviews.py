@@ -54,6 +54,9 @@ def record_reviews(
 
     Retrying a batch (or part of one) stores nothing twice and reports the same outcomes.
     """
+    # One upload per learner at a time: two uploads replaying the same item concurrently
+    # would each miss the other's review and the last to write would store a stale state.
+    session.execute(select(User.id).where(User.id == user.id).with_for_update())
     valid = [r for r in reviews if not isinstance(r, Rejected)]
     ids = [r["id"] for r in valid]
     stored = _stored(session, user, ids)

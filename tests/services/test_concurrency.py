@@ -1,0 +1,107 @@
+"""Uploads racing each other, with real commits on a database of their own."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from api import create_app
+from api.clock import FixedClock
+from api.config import Config
+from api.models import MemoryState, ReviewLog
+from scheduler.memory import MemoryModel
+from scheduler.types import Rating, Review
+from tests import factories
+from tests.api.practice_helpers import review, studied_module
+from tests.conftest import PROJECT_ID, auth
+from tests.databases import migrated_engine
+
+T0 = factories.T0
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def committed(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:
+    """A freshly migrated database whose writes really commit (not rolled back)."""
+    with migrated_engine(request.param, tmp_path) as engine:
+        yield engine
+
+
+def race(engine: Engine, learner, bodies: list[dict]) -> list[dict]:
+    config = Config(
+        environment="test",
+        database_url="sqlite://",
+        firebase_project_id=PROJECT_ID,
+        firebase_auth_emulator_host="127.0.0.1:9099",
+        log_level="WARNING",
+        log_json=False,
+    )
+    clients = [
+        create_app(config, bind=engine, clock=FixedClock(T0 + dt.timedelta(days=30))).test_client()
+        for _ in bodies
+    ]
+    start = threading.Barrier(len(bodies))
+    results: list[dict] = [{}] * len(bodies)
+
+    def upload(i: int) -> None:
+        start.wait()
+        response = clients[i].post("/learn/reviews", json=bodies[i], headers=auth(learner))
+        results[i] = {"status": response.status_code, "body": response.get_json()}
+
+    threads = [threading.Thread(target=upload, args=(i,)) for i in range(len(bodies))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def setup(engine: Engine, items: int = 3):
+    with Session(engine, expire_on_commit=False) as session:
+        for factory in factories.ALL:
+            factory._meta.sqlalchemy_session = session
+        learner = factories.UserFactory()
+        _, made = studied_module(learner, items=items)
+        session.commit()
+        return learner, made
+
+
+def test_the_same_batch_twice_at_once_is_stored_once(committed: Engine) -> None:
+    learner, items = setup(committed)
+    batch = {
+        "reviews": [
+            review(i, T0 + dt.timedelta(days=n), review_id=f"{i.id}-{n}")
+            for i in items
+            for n in range(3)
+        ]
+    }
+    results = race(committed, learner, [batch, batch, batch])
+    assert [r["status"] for r in results] == [200, 200, 200]
+    assert results[0]["body"] == results[1]["body"] == results[2]["body"]
+    with Session(committed) as session:
+        assert session.scalar(select(func.count()).select_from(ReviewLog)) == 9
+        assert session.scalar(select(func.max(MemoryState.reps))) == 3
+
+
+def test_different_uploads_for_one_item_at_once_lose_no_review(committed: Engine) -> None:
+    learner, [item] = setup(committed, items=1)
+    bodies = [
+        {"reviews": [review(item, T0 + dt.timedelta(days=n), review_id=f"r{n}", right=n % 3 != 1)]}
+        for n in range(6)
+    ]
+    results = race(committed, learner, bodies)
+    assert all(r["body"]["accepted"] == 1 for r in results)
+    with Session(committed) as session:
+        state = session.scalar(select(MemoryState))
+        expected = MemoryModel().replay(
+            Review(T0 + dt.timedelta(days=n), Rating.GOOD if n % 3 != 1 else Rating.AGAIN, f"r{n}")
+            for n in range(6)
+        )
+        assert expected is not None
+        assert state.reps == 6
+        assert state.stability == pytest.approx(expected.stability)
+        assert state.lapses == expected.lapses

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 from flask.testing import FlaskClient
@@ -148,3 +149,29 @@ def test_reviews_are_the_learners_own(client: FlaskClient, learner, clock, db: S
     assert other["results"][0]["status"] == "accepted"  # client ids are per learner
     assert other["results"][0]["item_id"] == theirs[0].id
     assert client.post("/learn/reviews", json={"reviews": [mine]}).status_code == 401
+
+
+def test_every_arrival_order_stores_the_same_state(client: FlaskClient, db: Session, clock) -> None:
+    t0 = clock.now()
+    offsets = [0, 0.01, 3, 9]  # days; the second is the learning step, minutes after the first
+    outcomes = [True, True, False, True]
+    clock.advance(dt.timedelta(days=10))
+    states = set()
+    for order in itertools.permutations(range(4)):
+        learner = UserFactory()
+        _, [item] = studied_module(learner, items=1)
+        for n in order:  # one upload per review, as a phone coming online several times
+            at = t0 + dt.timedelta(days=offsets[n])
+            post_reviews(client, learner, [review(item, at, right=outcomes[n], review_id=f"r{n}")])
+        state = db.scalar(select(MemoryState).where(MemoryState.user_id == learner.id))
+        states.add(
+            (
+                round(state.stability, 9),
+                round(state.difficulty, 9),
+                state.reps,
+                state.lapses,
+                state.phase,
+                state.last_review_at,
+            )
+        )
+    assert len(states) == 1

@@ -19,9 +19,11 @@ from api.models.enrollment import (
 )
 from api.models.organization import Organization, Role, Team, User
 from api.models.practice import MemoryState, ParameterSet, RecapLog, ReviewLog
+from api.models.push import Device, Notification, ReminderPreferences
 
 __all__ = [
     "Base",
+    "Device",
     "Enrollment",
     "EnrollmentSource",
     "EnrollmentStatus",
@@ -33,9 +35,11 @@ __all__ = [
     "Module",
     "ModuleStatus",
     "ModuleVersion",
+    "Notification",
     "Organization",
     "ParameterSet",
     "RecapLog",
+    "ReminderPreferences",
     "ReviewLog",
     "Role",
     "Team",

@@ -35,6 +35,14 @@ class Organization(Base):
         default=lambda: [0, 1, 2, 3, 4], server_default="[0, 1, 2, 3, 4]"
     )
     holidays: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    # Reminder defaults for learners who set none.
+    reminder_window_start: Mapped[str] = mapped_column(
+        String(5), default="08:30", server_default="08:30"
+    )
+    reminder_window_end: Mapped[str] = mapped_column(
+        String(5), default="17:30", server_default="17:30"
+    )
+    max_pushes_per_day: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
 
     teams: Mapped[list[Team]] = relationship(back_populates="organization")
 

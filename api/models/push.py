@@ -1,0 +1,92 @@
+"""Devices, reminder preferences and the notification outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.db import Base, UTCDateTime, bigpk, intpk
+
+
+class Device(Base):
+    """A phone that can receive pushes. A token belongs to whoever registered it last."""
+
+    __tablename__ = "devices"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    token: Mapped[str] = mapped_column(String(512), unique=True)
+    platform: Mapped[str] = mapped_column(String(10))
+    app_version: Mapped[str] = mapped_column(String(40), default="")
+    locale: Mapped[str] = mapped_column(String(35), default="en")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ReminderPreferences(Base):
+    """A learner's choices; absent fields fall back to the organization's defaults."""
+
+    __tablename__ = "reminder_preferences"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    window_start: Mapped[str | None] = mapped_column(String(5))  # "08:30" local
+    window_end: Mapped[str | None] = mapped_column(String(5))
+    working_days: Mapped[list[Any] | None] = mapped_column()  # date.weekday() numbers
+    quiet_start: Mapped[str | None] = mapped_column(String(5))  # e.g. lunch "12:00"
+    quiet_end: Mapped[str | None] = mapped_column(String(5))
+    max_per_day: Mapped[int | None] = mapped_column(SmallInteger)
+    paused_until: Mapped[dt.date | None] = mapped_column()
+
+
+class Notification(Base):
+    """One push to one learner (sent to each of their devices): a row of the outbox.
+
+    ``dedupe_key`` (kind and local day) makes planning idempotent: running the planner
+    twice, or on two machines, plans nothing twice.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("user_id", "dedupe_key"),
+        # What the dispatcher scans: due rows, and claims that may have expired.
+        Index(
+            "ix_notifications_due",
+            "send_at",
+            postgresql_where=text("status IN ('pending', 'claimed')"),
+            sqlite_where=text("status IN ('pending', 'claimed')"),
+        ),
+        Index("ix_notifications_org_status", "organization_id", "status"),
+        Index("ix_notifications_user_sent", "user_id", "sent_at"),
+    )
+
+    id: Mapped[bigpk]
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    dedupe_key: Mapped[str] = mapped_column(String(80))
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    send_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # Past this moment it is dropped as stale rather than sent late.
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claim_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    fcm_message_ids: Mapped[list[Any]] = mapped_column(default=list)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

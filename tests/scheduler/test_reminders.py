@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from scheduler.reminders import Engagement, Rules, plan_push
+
+WEEK = frozenset(range(7))
+WORKDAYS = frozenset(range(5))
+
+
+def rules(zone: str = "Europe/Berlin", **overrides) -> Rules:
+    base = {
+        "zone": zone,
+        "window_start": dt.time(8, 30),
+        "window_end": dt.time(17, 30),
+        "working_days": WORKDAYS,
+        "max_per_day": 2,
+    }
+    return Rules(**{**base, **overrides})
+
+
+def local(moment: dt.datetime, zone: str) -> dt.datetime:
+    return moment.astimezone(ZoneInfo(zone))
+
+
+def utc(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+def plan(now, r, engagement=None, booked=None, kind="practice"):
+    return plan_push(
+        kind, now=now, rules=r, engagement=engagement or Engagement(), booked=booked or {}
+    )
+
+
+@pytest.mark.parametrize(
+    ("zone", "before", "after"),
+    [
+        # Berlin springs forward on Sunday 29 March 2026, falls back on Sunday 25 October.
+        ("Europe/Berlin", dt.date(2026, 3, 28), dt.date(2026, 3, 29)),
+        ("Europe/Berlin", dt.date(2026, 10, 24), dt.date(2026, 10, 25)),
+        # New York springs forward on 8 March 2026, falls back on 1 November.
+        ("America/New_York", dt.date(2026, 3, 7), dt.date(2026, 3, 8)),
+        ("America/New_York", dt.date(2026, 10, 31), dt.date(2026, 11, 1)),
+    ],
+)
+def test_the_window_stays_put_in_local_time_across_daylight_saving(zone, before, after) -> None:
+    r = rules(zone, working_days=WEEK)
+    times = []
+    for day in (before, after):
+        midnight = dt.datetime.combine(day, dt.time(0, 5), tzinfo=ZoneInfo(zone))
+        planned = plan(midnight, r)
+        assert planned is not None and planned.local_day == day
+        times.append(planned.send_at)
+        assert local(planned.send_at, zone).time() == dt.time(8, 30)
+        assert local(planned.expires_at, zone).time() == dt.time(17, 30)
+    # Same wall clock, different UTC instant: the offset changed by an hour.
+    shift = (times[1] - times[0]) - dt.timedelta(days=1)
+    assert abs(shift) == dt.timedelta(hours=1)
+
+
+def test_a_window_start_skipped_by_spring_forward_means_just_after_the_change() -> None:
+    r = rules(working_days=WEEK, window_start=dt.time(2, 30), window_end=dt.time(9, 0))
+    planned = plan(utc(2026, 3, 28, 23, 0), r)  # 00:00 in Berlin on the change day
+    assert planned is not None
+    assert local(planned.send_at, "Europe/Berlin").time() == dt.time(3, 30)
+    assert planned.send_at == utc(2026, 3, 29, 1, 30)
+
+
+def test_inside_the_window_it_is_now_and_after_it_the_next_working_day() -> None:
+    monday_10 = utc(2026, 3, 2, 9, 0)  # 10:00 Berlin
+    planned = plan(monday_10, rules())
+    assert planned.send_at == monday_10 + dt.timedelta(minutes=1)
+    friday_evening = utc(2026, 3, 6, 18, 0)  # 19:00 Berlin
+    planned = plan(friday_evening, rules())
+    assert planned.local_day == dt.date(2026, 3, 9)  # Monday, not the weekend
+    assert local(planned.send_at, "Europe/Berlin").time() == dt.time(8, 30)
+
+
+def test_holidays_pauses_and_quiet_hours() -> None:
+    monday = utc(2026, 3, 2, 6, 0)
+    assert plan(monday, rules(holidays=frozenset({dt.date(2026, 3, 2)}))).local_day == dt.date(
+        2026, 3, 3
+    )
+    assert plan(monday, rules(paused_until=dt.date(2026, 3, 5))).local_day == dt.date(2026, 3, 5)
+    lunch = utc(2026, 3, 2, 11, 15)  # 12:15 Berlin, inside 12:00-13:00 quiet hours
+    planned = plan(lunch, rules(quiet=(dt.time(12), dt.time(13))))
+    assert local(planned.send_at, "Europe/Berlin").time() == dt.time(13, 0)
+
+
+def test_caps_and_one_of_a_kind_per_day() -> None:
+    monday = utc(2026, 3, 2, 9, 0)
+    day = dt.date(2026, 3, 2)
+    assert plan(monday, rules(), booked={day: ["practice"]}).local_day == dt.date(2026, 3, 3)
+    assert plan(monday, rules(), booked={day: ["practice"]}, kind="recap").local_day == day
+    full = {day: ["recap", "apply"]}
+    assert plan(monday, rules(max_per_day=2), booked=full).local_day == dt.date(2026, 3, 3)
+
+
+def test_preferred_hours_are_used_when_still_ahead() -> None:
+    monday_early = utc(2026, 3, 2, 7, 0)  # 08:00 Berlin
+    habits = Engagement(opened_hours={14: 5, 9: 1})  # opens at 14:xx; one open at 9 is noise
+    planned = plan(monday_early, rules(), engagement=habits)
+    assert local(planned.send_at, "Europe/Berlin").time() == dt.time(14, 0)
+    monday_late = utc(2026, 3, 2, 15, 0)  # 16:00 Berlin: 14:00 has passed
+    planned = plan(monday_late, rules(), engagement=habits)
+    assert planned.local_day == dt.date(2026, 3, 2)
+    assert local(planned.send_at, "Europe/Berlin").time() == dt.time(16, 1)
+
+
+@pytest.mark.parametrize(("ignored", "next_day"), [(2, 2), (3, 4), (4, 5), (20, 9)])
+def test_ignored_pushes_make_pushes_rarer(ignored: int, next_day: int) -> None:
+    monday = utc(2026, 3, 2, 9, 0)
+    engagement = Engagement(ignored_in_a_row=ignored, last_sent_at=utc(2026, 3, 2, 7, 30))
+    planned = plan(monday, rules(working_days=WEEK), engagement=engagement, booked={})
+    expected = dt.date(2026, 3, 2) if ignored < 3 else dt.date(2026, 3, next_day)
+    assert planned.local_day == expected
+
+
+def test_nothing_when_no_day_in_the_horizon_allows_it() -> None:
+    assert plan(utc(2026, 3, 2, 9, 0), rules(working_days=frozenset())) is None
+
+
+def test_dedupe_key_names_kind_and_local_day() -> None:
+    late_evening_ny = utc(2026, 3, 3, 2, 0)  # 21:00 on 2 March in New York
+    planned = plan(late_evening_ny, rules("America/New_York", window_end=dt.time(23, 0)))
+    assert planned.dedupe_key == "practice:2026-03-02"

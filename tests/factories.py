@@ -8,6 +8,7 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from api.models import (
+    Device,
     Enrollment,
     EnrollmentSource,
     EnrollmentStatus,
@@ -16,6 +17,7 @@ from api.models import (
     Lesson,
     Module,
     ModuleStatus,
+    Notification,
     Organization,
     Role,
     Team,
@@ -133,6 +135,38 @@ class EnrollmentFactory(_Base):
     assigned_at = T0
 
 
+class DeviceFactory(_Base):
+    class Meta:
+        model = Device
+
+    user = factory.SubFactory(UserFactory)
+    organization_id = factory.SelfAttribute("user.organization_id")
+    token = factory.Sequence(lambda n: f"device-token-{n}")
+    platform = "android"
+    app_version = "1.4.0"
+    locale = "en"
+    created_at = T0
+    last_seen_at = T0
+
+
+class NotificationFactory(_Base):
+    class Meta:
+        model = Notification
+
+    user = factory.SubFactory(UserFactory)
+    organization_id = factory.SelfAttribute("user.organization_id")
+    kind = "practice"
+    dedupe_key = factory.Sequence(lambda n: f"practice:2026-11-{n:06d}")
+    payload = factory.LazyFunction(
+        lambda: {"kind": "practice", "due": 4, "minutes": 2, "deep_link": "bitewise://practice"}
+    )
+    send_at = T0
+    expires_at = factory.LazyAttribute(lambda o: o.send_at + dt.timedelta(hours=8))
+    status = "pending"
+    attempts = 0
+    created_at = T0
+
+
 ALL = [
     OrganizationFactory,
     TeamFactory,
@@ -141,4 +175,6 @@ ALL = [
     LessonFactory,
     ItemFactory,
     EnrollmentFactory,
+    DeviceFactory,
+    NotificationFactory,
 ]

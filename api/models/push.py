@@ -15,9 +15,10 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.db import Base, UTCDateTime, bigpk, intpk
+from api.models.organization import User
 
 
 class Device(Base):
@@ -34,6 +35,8 @@ class Device(Base):
     locale: Mapped[str] = mapped_column(String(35), default="en")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
 
 
 class ReminderPreferences(Base):
@@ -90,3 +93,5 @@ class Notification(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()

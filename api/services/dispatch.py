@@ -1,0 +1,249 @@
+"""The dispatcher: claim due notifications, send them, record what happened.
+
+Any number of dispatchers may run. A claim is a short transaction that marks a batch of
+due rows ``claimed`` by this worker until ``claim_expires_at`` (PostgreSQL: FOR UPDATE
+SKIP LOCKED, so workers never wait on each other's rows; SQLite: one worker, the
+documented limit). Sending happens outside any transaction, in threads that only speak
+HTTP; each outcome is recorded as soon as it arrives, and only while the claim is still
+ours. A worker that dies loses nothing: its claims expire and another worker takes the
+rows over. Devices collapse on ``collapse_key`` (the notification id), so the rare push
+sent again after a worker died mid-send shows once on the phone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.clock import Clock
+from api.models import Device, Notification, User
+from api.push.gateway import Failure, PushGateway, PushMessage, SendResult
+from api.push.messages import render
+
+logger = logging.getLogger("bitewise.dispatch")
+
+# A phone that has not opened the app for this long is probably gone or unused; FCM
+# itself expires tokens after 270 days of inactivity. Its pushes are skipped, not sent.
+STALE_DEVICE_AFTER = dt.timedelta(days=60)
+MAX_ATTEMPTS = 6
+DEFAULT_QUOTA_WAIT = 60.0
+# After a 429 the worker stops claiming for this long at most (FCM's quota is per project).
+MAX_QUOTA_PAUSE = dt.timedelta(seconds=30)
+
+
+@dataclass
+class DispatchReport:
+    claimed: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    devices_removed: int = 0
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    user_id: int
+    payload: dict[str, Any]
+    expires_at: dt.datetime
+    attempts: int
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        gateway: PushGateway,
+        clock: Clock,
+        worker_id: str,
+        batch_size: int = 100,
+        claim_ttl: dt.timedelta = dt.timedelta(seconds=60),
+        threads: int = 16,
+    ) -> None:
+        self._sessions = sessions
+        self._gateway = gateway
+        self._clock = clock
+        self.worker_id = worker_id
+        self.batch_size = batch_size
+        self.claim_ttl = claim_ttl
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="push")
+        self.paused_until: dt.datetime | None = None
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    def run_once(self) -> DispatchReport:
+        """Claim one batch and dispatch it. Returns what happened (claimed 0: idle)."""
+        report = DispatchReport()
+        now = self._clock.now()
+        if self.paused_until is not None and now < self.paused_until:
+            return report
+        with self._sessions() as session:
+            batch = self._claim(session, now)
+            report.claimed = len(batch)
+            if not batch:
+                return report
+            devices = self._devices(session, {row.user_id for row in batch}, now)
+            pending = {}
+            for row in batch:
+                if now > row.expires_at:
+                    self._finish(session, row, "stale", error="its moment has passed")
+                    report.outcomes["stale"] += 1
+                elif not devices.get(row.user_id):
+                    self._finish(session, row, "failed", error="no_active_device")
+                    report.outcomes["no_device"] += 1
+                else:
+                    messages = [
+                        self._message(row, token, locale) for token, locale in devices[row.user_id]
+                    ]
+                    pending[self._pool.submit(self._send_all, messages)] = row
+            for future in as_completed(pending):
+                row = pending[future]
+                outcome, removed = self._record(session, row, future.result())
+                report.outcomes[outcome] += 1
+                report.devices_removed += removed
+        return report
+
+    # --- claiming ---------------------------------------------------------------------
+
+    def _claim(self, session: Session, now: dt.datetime) -> list[Claimed]:
+        due = (
+            select(Notification.id)
+            .where(
+                Notification.status.in_(("pending", "claimed")),
+                Notification.send_at <= now,
+                or_(Notification.status == "pending", Notification.claim_expires_at < now),
+            )
+            .order_by(Notification.send_at)
+            .limit(self.batch_size)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        rows = session.execute(
+            update(Notification)
+            .where(Notification.id.in_(due.scalar_subquery()))
+            .values(
+                status="claimed",
+                claimed_by=self.worker_id,
+                claim_expires_at=now + self.claim_ttl,
+                attempts=Notification.attempts + 1,
+            )
+            .returning(
+                Notification.id,
+                Notification.user_id,
+                Notification.payload,
+                Notification.expires_at,
+                Notification.attempts,
+            )
+        ).all()
+        session.commit()
+        return [Claimed(*row) for row in rows]
+
+    def _devices(
+        self, session: Session, user_ids: set[int], now: dt.datetime
+    ) -> dict[int, list[tuple[str, str]]]:
+        rows = session.execute(
+            select(Device.user_id, Device.token, Device.locale, User.locale)
+            .join(User, User.id == Device.user_id)
+            .where(Device.user_id.in_(user_ids), Device.last_seen_at >= now - STALE_DEVICE_AFTER)
+            .order_by(Device.id)
+        )
+        devices: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        for user_id, token, device_locale, user_locale in rows:
+            devices[user_id].append((token, device_locale or user_locale))
+        return devices
+
+    # --- sending ----------------------------------------------------------------------
+
+    def _message(self, row: Claimed, token: str, locale: str) -> PushMessage:
+        title, body, data = render(row.payload, locale=locale, notification_id=row.id)
+        return PushMessage(token, title, body, data, collapse_key=f"bitewise-{row.id}")
+
+    def _send_all(self, messages: list[PushMessage]) -> list[tuple[str, SendResult]]:
+        return [(m.token, self._gateway.send(m)) for m in messages]
+
+    # --- recording --------------------------------------------------------------------
+
+    def _record(
+        self, session: Session, row: Claimed, results: list[tuple[str, SendResult]]
+    ) -> tuple[str, int]:
+        gone = [
+            t for t, r in results if r.failure in (Failure.UNREGISTERED, Failure.SENDER_MISMATCH)
+        ]
+        if gone:
+            session.execute(delete(Device).where(Device.token.in_(gone)))
+        sent = [r.message_id for _, r in results if r.ok]
+        failures = [r for _, r in results if not r.ok]
+        now = self._clock.now()
+        if sent:
+            return self._finish(session, row, "sent", message_ids=sent, sent_at=now), len(gone)
+        if any(r.failure is Failure.QUOTA for r in failures):
+            wait = max(
+                (r.retry_after or DEFAULT_QUOTA_WAIT)
+                for r in failures
+                if r.failure is Failure.QUOTA
+            )
+            self.paused_until = now + min(dt.timedelta(seconds=wait), MAX_QUOTA_PAUSE)
+            return self._retry(
+                session, row, now + dt.timedelta(seconds=wait), "quota_exceeded"
+            ), len(gone)
+        retryable = [r for r in failures if r.failure in (Failure.UNAVAILABLE, Failure.UNKNOWN)]
+        if retryable and row.attempts < MAX_ATTEMPTS:
+            hinted = max((r.retry_after or 0) for r in retryable)
+            backoff = max(hinted, 5 * 2 ** (row.attempts - 1) * random.uniform(0.8, 1.2))
+            at = now + dt.timedelta(seconds=min(backoff, 600))
+            return self._retry(session, row, at, str(retryable[0].failure)), len(gone)
+        reason = str(failures[0].failure) if failures else "unknown"
+        detail = "; ".join(f"{r.failure}: {r.detail}"[:200] for r in failures)
+        return self._finish(session, row, "failed", error=f"{reason}: {detail}"[:1000]), len(gone)
+
+    def _retry(self, session: Session, row: Claimed, at: dt.datetime, reason: str) -> str:
+        self._update(
+            session,
+            row,
+            status="pending",
+            send_at=at,
+            claimed_by=None,
+            claim_expires_at=None,
+            last_error=reason,
+        )
+        return "retry"
+
+    def _finish(
+        self,
+        session: Session,
+        row: Claimed,
+        status: str,
+        *,
+        error: str | None = None,
+        message_ids: list[str | None] | None = None,
+        sent_at: dt.datetime | None = None,
+    ) -> str:
+        values: dict[str, Any] = {"status": status, "last_error": error, "claim_expires_at": None}
+        if message_ids is not None:
+            values.update(fcm_message_ids=message_ids, sent_at=sent_at)
+        self._update(session, row, **values)
+        return status
+
+    def _update(self, session: Session, row: Claimed, **values: Any) -> None:
+        result = session.execute(
+            update(Notification)
+            .where(
+                Notification.id == row.id,
+                Notification.claimed_by == self.worker_id,
+                Notification.status == "claimed",
+            )
+            .values(**values)
+        )
+        session.commit()
+        if result.rowcount == 0:  # type: ignore[attr-defined]
+            logger.warning(
+                "claim on notification %s was lost before its outcome was recorded", row.id
+            )

@@ -155,10 +155,15 @@ class NotificationFactory(_Base):
 
     user = factory.SubFactory(UserFactory)
     organization_id = factory.SelfAttribute("user.organization_id")
-    kind = "practice"
-    dedupe_key = factory.Sequence(lambda n: f"practice:2026-11-{n:06d}")
+    kind = "recap"
+    dedupe_key = factory.Sequence(lambda n: f"recap:2026-11-{n:06d}")
     payload = factory.LazyFunction(
-        lambda: {"kind": "practice", "due": 4, "minutes": 2, "deep_link": "bitewise://practice"}
+        lambda: {
+            "kind": "recap",
+            "module_id": 1,
+            "module_title": "Feedback",
+            "deep_link": "bitewise://recap/1",
+        }
     )
     send_at = T0
     expires_at = factory.LazyAttribute(lambda o: o.send_at + dt.timedelta(hours=8))

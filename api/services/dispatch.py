@@ -27,12 +27,10 @@ from api.clock import Clock
 from api.models import Device, Notification, User
 from api.push.gateway import Failure, PushGateway, PushMessage, SendResult
 from api.push.messages import render
+from api.services.due import MIN_DUE_FOR_REMINDER, STALE_DEVICE_AFTER, due_summary
 
 logger = logging.getLogger("bitewise.dispatch")
 
-# A phone that has not opened the app for this long is probably gone or unused; FCM
-# itself expires tokens after 270 days of inactivity. Its pushes are skipped, not sent.
-STALE_DEVICE_AFTER = dt.timedelta(days=60)
 MAX_ATTEMPTS = 6
 DEFAULT_QUOTA_WAIT = 60.0
 # After a 429 the worker stops claiming for this long at most (FCM's quota is per project).
@@ -91,11 +89,20 @@ class Dispatcher:
             if not batch:
                 return report
             devices = self._devices(session, {row.user_id for row in batch}, now)
+            practice = [row.user_id for row in batch if row.payload.get("kind") == "practice"]
+            due = due_summary(session, practice, now) if practice else {}
             pending = {}
             for row in batch:
                 if now > row.expires_at:
                     self._finish(session, row, "stale", error="its moment has passed")
                     report.outcomes["stale"] += 1
+                elif (
+                    row.user_id in practice
+                    and due.get(row.user_id, {}).get("count", 0) < MIN_DUE_FOR_REMINDER
+                ):
+                    # The learner practised since it was planned: nothing to remind of.
+                    self._finish(session, row, "obsolete", error="no longer enough due")
+                    report.outcomes["obsolete"] += 1
                 elif not devices.get(row.user_id):
                     self._finish(session, row, "failed", error="no_active_device")
                     report.outcomes["no_device"] += 1

@@ -14,6 +14,7 @@ from api.push.fcm import FcmGateway
 from api.services.dispatch import MAX_ATTEMPTS, Dispatcher
 from tests.factories import T0, DeviceFactory, NotificationFactory, UserFactory
 from tests.push.fcm_standin import FcmStandIn
+from tests.push.helpers import learner_with_due
 
 
 @pytest.fixture
@@ -45,39 +46,42 @@ def test_a_due_notification_goes_to_every_device_in_its_language(
     report = dispatcher.run_once()
     assert report.claimed == 1 and report.outcomes == {"sent": 1}
     by_token = {m["token"]: m for m in standin.accepted}
-    assert by_token["phone-en"]["notification"]["title"] == "4 questions, about 2 min"
-    assert by_token["tablet-de"]["notification"]["title"] == "4 Fragen, etwa 2 Min."
+    assert by_token["phone-en"]["notification"]["title"] == "Recap: Feedback"
+    assert by_token["tablet-de"]["notification"]["title"] == "Rückblick: Feedback"
     assert by_token["phone-en"]["data"]["notification_id"] == str(note.id)
-    assert by_token["phone-en"]["data"]["deep_link"] == "bitewise://practice"
+    assert by_token["phone-en"]["data"]["deep_link"] == "bitewise://recap/1"
     stored = reload(db, note)
     assert stored.status == "sent" and stored.sent_at == T0 and len(stored.fcm_message_ids) == 2
     assert dispatcher.run_once().claimed == 0
 
 
-def test_a_practice_push_can_carry_one_question(dispatcher, standin, db) -> None:
+def test_a_practice_push_carries_one_question_and_is_dropped_once_practised(
+    dispatcher, standin, db, clock
+) -> None:
     item = {
         "id": 7,
         "kind": "single_choice",
         "prompt": "Which part of SBI is observable?",
         "options": ["Situation", "Behaviour", "Impact"],
     }
-    user = UserFactory()
-    DeviceFactory(user=user)
-    NotificationFactory(
-        user=user,
-        payload={
-            "kind": "practice",
-            "due": 3,
-            "minutes": 1,
-            "deep_link": "bitewise://practice",
-            "item": item,
-        },
-    )
-    dispatcher.run_once()
+    payload = {
+        "kind": "practice",
+        "due": 3,
+        "minutes": 1,
+        "deep_link": "bitewise://practice",
+        "item": item,
+    }
+    busy = learner_with_due(db, due=3, at=clock.now())
+    NotificationFactory(user=busy, kind="practice", payload=payload)
+    practised = learner_with_due(db, due=1, not_due=4, at=clock.now())
+    dropped = NotificationFactory(user=practised, kind="practice", payload=payload)
+    assert dispatcher.run_once().outcomes == {"sent": 1, "obsolete": 1}
     [sent] = standin.accepted
+    assert sent["notification"]["title"] == "3 questions, about 1 min"
     assert sent["notification"]["body"] == "Which part of SBI is observable?"
     assert sent["data"]["item_id"] == "7"
     assert sent["data"]["item_options"] == '["Situation", "Behaviour", "Impact"]'
+    assert reload(db, dropped).status == "obsolete"
 
 
 def test_future_stale_and_deviceless_notifications(dispatcher, standin, db, clock) -> None:

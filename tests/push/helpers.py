@@ -1,0 +1,61 @@
+"""A learner with a device and items due, for planner and dispatcher tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from api.models import MemoryState
+from tests.factories import (
+    T0,
+    DeviceFactory,
+    EnrollmentFactory,
+    ItemFactory,
+    LessonFactory,
+    ModuleFactory,
+    UserFactory,
+)
+
+MONDAY_10_BERLIN = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+
+
+def learner_with_due(
+    db: Session,
+    *,
+    due: int,
+    not_due: int = 0,
+    device: bool = True,
+    at: dt.datetime | None = None,
+    **user,
+):
+    """Items due before ``at`` (by an hour and more) and not due for weeks after it."""
+    reference = at or MONDAY_10_BERLIN
+    learner = UserFactory(time_zone="Europe/Berlin", **user)
+    if device:
+        DeviceFactory(user=learner, last_seen_at=reference)
+    module = ModuleFactory(organization=learner.organization, title="Feedback")
+    lesson = LessonFactory(module=module)
+    EnrollmentFactory(user=learner, module=module, status="completed")
+    for n in range(due + not_due):
+        item = ItemFactory(lesson=lesson, prompt=f"Question {n}?")
+        due_at = reference + (dt.timedelta(hours=-n - 1) if n < due else dt.timedelta(days=20))
+        db.add(
+            MemoryState(
+                user_id=learner.id,
+                item_id=item.id,
+                organization_id=learner.organization_id,
+                module_id=module.id,
+                stability=5.0,
+                difficulty=5.0,
+                phase=2,
+                step=None,
+                first_review_at=T0,
+                last_review_at=due_at - dt.timedelta(days=5),
+                fsrs_due_at=due_at,
+                reps=3,
+                lapses=0,
+            )
+        )
+    db.flush()
+    return learner

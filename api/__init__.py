@@ -15,11 +15,13 @@ from api.extensions import BitewiseApi
 from api.firebase import init_firebase_app
 from api.request_log import configure_logging, install_request_logging
 from api.resources.common import IdConverter, id_converter_schema
+from api.resources.devices.routes import blp as devices_blp
 from api.resources.enrollments.routes import blp as enrollments_blp
 from api.resources.health.routes import blp as health_blp
 from api.resources.learn.routes import blp as learn_blp
 from api.resources.me.routes import blp as me_blp
 from api.resources.modules.routes import blp as modules_blp
+from api.resources.outbox.routes import blp as outbox_blp
 from api.resources.practice.routes import blp as practice_blp
 from api.resources.settings.routes import blp as settings_blp
 from api.resources.teams.routes import blp as teams_blp
@@ -38,6 +40,8 @@ BLUEPRINTS = [
     learn_blp,
     practice_blp,
     settings_blp,
+    devices_blp,
+    outbox_blp,
 ]
 
 

@@ -19,10 +19,12 @@ from api.cli import render_spec
 from api.models import EnrollmentStatus
 from tests.conftest import auth
 from tests.factories import (
+    DeviceFactory,
     EnrollmentFactory,
     ItemFactory,
     LessonFactory,
     ModuleFactory,
+    NotificationFactory,
     TeamFactory,
     UserFactory,
 )
@@ -81,6 +83,13 @@ OPERATIONS = [
     Op("get", "/learn/progress", MEMBER),
     Op("get", "/learn/recaps", MEMBER),
     Op("post", "/learn/recaps/{module_id}/studied", MEMBER),
+    Op("get", "/me/devices", MEMBER),
+    Op("post", "/me/devices", MEMBER, {"token": "x" * 30, "platform": "ios"}),
+    Op("delete", "/me/devices/{device_id}", MEMBER),
+    Op("get", "/me/reminders", MEMBER),
+    Op("patch", "/me/reminders", MEMBER, {"max_per_day": 1}),
+    Op("post", "/me/notifications/{notification_id}/opened", MEMBER),
+    Op("get", "/outbox", ADMIN),
     Op("get", "/organization/settings", ADMIN),
     Op("patch", "/organization/settings", ADMIN, {"target_retention": 0.8}),
 ]
@@ -98,6 +107,8 @@ def world(db: Session) -> dict:
     lesson = LessonFactory(module=module)
     item = ItemFactory(lesson=lesson)
     enrollment = EnrollmentFactory(user=learner, module=module)
+    device = DeviceFactory(user=learner)
+    notification = NotificationFactory(user=learner)
     outsider_admin = UserFactory(admin=True)
     outsider = UserFactory(organization=outsider_admin.organization)
     return {
@@ -113,9 +124,14 @@ def world(db: Session) -> dict:
             "lesson_id": lesson.id,
             "item_id": item.id,
             "enrollment_id": enrollment.id,
+            "device_id": device.id,
+            "notification_id": notification.id,
         },
         "enrollment": enrollment,
     }
+
+
+SCOPED_DELETES = {"/me/devices/{device_id}"}
 
 
 def call(client: FlaskClient, op: Op, ids: dict, headers: dict | None = None):
@@ -162,8 +178,13 @@ def test_other_organizations_get_404_and_change_nothing(
     attacker = world["outsider_admin"] if op.access == ADMIN else world["outsider"]
     before = client.get(f"/modules/{world['ids']['module_id']}", headers=auth(world["admin"]))
     response = call(client, op, world["ids"], auth(attacker))
-    assert response.status_code == 404, response.get_json()
-    assert response.get_json()["error"] == "not_found"
+    if op.path in SCOPED_DELETES:
+        # Idempotent and scoped to the caller: 204 whatever the id, and nothing removed.
+        assert response.status_code == 204
+        assert client.get("/me/devices", headers=auth(world["learner"])).get_json() != []
+    else:
+        assert response.status_code == 404, response.get_json()
+        assert response.get_json()["error"] == "not_found"
     after = client.get(f"/modules/{world['ids']['module_id']}", headers=auth(world["admin"]))
     assert after.get_json() == before.get_json()
     assert world["enrollment"].status is EnrollmentStatus.ENROLLED

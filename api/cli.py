@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import signal
+import threading
 from pathlib import Path
 
 import click
@@ -13,7 +15,9 @@ from api import deps
 from api.config import Config
 from api.demo import load_demo
 from api.dev_tokens import emulator_id_token
+from api.push.factory import make_gateway
 from api.services import fitting, membership
+from api.worker import Worker
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
 
@@ -87,6 +91,31 @@ def register_commands(app: Flask) -> None:
         for org_id in ids:
             for report in fitting.fit_organization(session, organization_id=org_id, now=deps.now()):
                 click.echo(f"{report.scope}: {report.outcome} - {report.detail}")
+
+    @app.cli.command("worker")
+    @click.option("--once", is_flag=True, help="Plan and dispatch one round, then exit")
+    def worker(once: bool) -> None:
+        """Plan reminders and dispatch the outbox until SIGTERM."""
+        config: Config = current_app.config["BITEWISE"]
+        gateway = make_gateway(config, deps.firebase_app())
+        engine = current_app.extensions["bitewise.db"].engine
+        runner = Worker(
+            engine=engine,
+            gateway=gateway,
+            clock=current_app.extensions["bitewise.clock"],
+            batch_size=config.worker_batch_size,
+            threads=config.worker_threads,
+            plan_every=config.plan_every,
+        )
+        stop = threading.Event()
+        if once:
+            runner.plan()
+            runner.dispatcher.run_once()
+            runner.dispatcher.close()
+            return
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        runner.run(stop)
 
     @app.cli.command("spec")
     @click.option("--check", is_flag=True, help="Fail if the committed spec is stale")

@@ -43,6 +43,14 @@ class Config:
     log_level: str = "INFO"
     log_json: bool = True
     public_base_url: str = "http://127.0.0.1:8000"
+    # "local" prints pushes; "fcm" sends them through firebase-admin.
+    push_backend: str = "local"
+    # Base URL of an FCM-compatible endpoint instead of Google's (a stand-in, a proxy).
+    fcm_endpoint: str | None = None
+    worker_batch_size: int = 100
+    worker_threads: int = 16
+    # Seconds between planner runs in each worker; 0 turns planning off in that worker.
+    plan_every: int = 300
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -58,6 +66,16 @@ class Config:
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             log_json=env.get("LOG_FORMAT", "json") != "text",
             public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+            push_backend=env.get("BITEWISE_PUSH")
+            or (
+                "fcm"
+                if env.get("GOOGLE_APPLICATION_CREDENTIALS") or env.get("BITEWISE_FCM_ENDPOINT")
+                else "local"
+            ),
+            fcm_endpoint=env.get("BITEWISE_FCM_ENDPOINT") or None,
+            worker_batch_size=_int(env, "BITEWISE_WORKER_BATCH", 100),
+            worker_threads=_int(env, "BITEWISE_WORKER_THREADS", 16),
+            plan_every=_int(env, "BITEWISE_PLAN_EVERY", 300),
         )
         return config.validated()
 
@@ -86,6 +104,10 @@ class Config:
             raise ConfigError("FIREBASE_PROJECT_ID must name the Firebase project")
         if self.max_request_bytes < 1024:
             raise ConfigError("BITEWISE_MAX_REQUEST_BYTES must be at least 1024")
+        if self.push_backend not in ("local", "fcm"):
+            raise ConfigError("BITEWISE_PUSH must be 'local' or 'fcm'")
+        if not 1 <= self.worker_batch_size <= 500:
+            raise ConfigError("BITEWISE_WORKER_BATCH must be between 1 and 500")
         if self.is_production:
             if self.firebase_auth_emulator_host:
                 raise ConfigError(
@@ -101,4 +123,6 @@ class Config:
                 raise ConfigError("Production needs FIREBASE_PROJECT_ID set to your project.")
             if self.sqlalchemy_url.startswith("sqlite"):
                 raise ConfigError("Production needs DATABASE_URL pointing at PostgreSQL.")
+            if self.push_backend != "fcm":
+                raise ConfigError("Production sends pushes through FCM: set BITEWISE_PUSH=fcm.")
         return self

@@ -26,7 +26,7 @@ from scheduler.timing import ensure_utc
 HORIZON_DAYS = 14
 IGNORED_BEFORE_BACKOFF = 3
 MIN_OPENS_FOR_PREFERENCE = 2
-_LEAD = dt.timedelta(minutes=1)
+_LEAD = dt.timedelta(seconds=5)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,19 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.models import Organization, Role, Team, User
+from api.models import (
+    Device,
+    Item,
+    ItemKind,
+    Module,
+    Organization,
+    ReminderPreferences,
+    Role,
+    Team,
+    User,
+)
 from api.resources.modules.schemas import ModuleCreateSchema
-from api.services import content, enrollment, membership
+from api.services import content, enrollment, membership, reviews
 
 DEMO_ORGANIZATION = "Demo Co"
 ADMIN_EMAIL = "admin@demo.bitewise.example"
@@ -55,7 +65,70 @@ def load_demo(session: Session, *, now: dt.datetime) -> bool:
     enrollment.assign(
         session, actor=admin, data={"module_id": modules[0].id, "team_id": team.id}, now=now
     )
+    _lenas_week(session, module=modules[0], now=now)
     return True
+
+
+def _lenas_week(session: Session, *, module: Module, now: dt.datetime) -> None:
+    """Lena studied the assigned module last week and practised once since; she has a
+    phone and takes reminders at any hour, so the worker plans one for her right away."""
+    lena = session.scalar(select(User).where(User.email == LEARNER_EMAILS[0]))
+    assert lena is not None
+    lena.firebase_uid = "demo-lena"  # as if she had signed in (the demo token's uid)
+    lena.joined_at = now - dt.timedelta(days=8)
+    six_days_ago = now - dt.timedelta(days=6)
+    enrollment.mark_module_studied(session, user=lena, module_id=module.id, now=six_days_ago)
+    items = content.live_items(session, module.id)
+    answers = []
+    for day, offset in ((6, 0), (6, 0.01), (5, 0)):
+        for n, item in enumerate(items):
+            right = not (day == 5 and n == 1)
+            answers.append(
+                _demo_answer(
+                    item, now - dt.timedelta(days=day - offset), right, f"demo-{day}-{offset}-{n}"
+                )
+            )
+    reviews.record_reviews(session, user=lena, reviews=answers, now=now)
+    session.add(
+        Device(
+            user_id=lena.id,
+            organization_id=lena.organization_id,
+            token="demo-lena-phone-token-0001",
+            platform="android",
+            app_version="1.0.0",
+            locale="en",
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
+    session.add(
+        ReminderPreferences(
+            user_id=lena.id,
+            window_start="00:00",
+            window_end="23:59",
+            working_days=list(range(7)),
+            max_per_day=5,
+        )
+    )
+    session.commit()
+
+
+def _demo_answer(item: Item, at: dt.datetime, right: bool, review_id: str) -> dict:
+    if item.kind is ItemKind.FREE_RECALL:
+        answer: dict = {"self_grade": 3 if right else 1}
+    elif item.kind is ItemKind.TRUE_FALSE:
+        answer = {"value": item.answer["value"] if right else not item.answer["value"]}
+    else:
+        correct = item.answer["correct"]
+        wrong = [i for i in range(len(item.options)) if i not in correct][:1]
+        answer = {"selected": correct if right else wrong}
+    return {
+        "id": review_id,
+        "item_id": item.id,
+        "answered_at": at,
+        "duration_ms": 12_000,
+        "answer": answer,
+    }
 
 
 def demo_people(session: Session) -> list[User]:

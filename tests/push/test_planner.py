@@ -26,7 +26,7 @@ def test_a_learner_with_enough_due_gets_a_practice_reminder_now(db: Session) -> 
     assert report.planned["practice"] == 1
     [note] = [n for n in planned(db) if n.kind == "practice"]
     assert note.user_id == learner.id and note.status == "pending"
-    assert note.send_at == MONDAY_10_BERLIN + dt.timedelta(minutes=1)
+    assert note.send_at == MONDAY_10_BERLIN + dt.timedelta(seconds=5)
     assert note.expires_at.astimezone(ZoneInfo("Europe/Berlin")).time() == dt.time(17, 30)
     assert note.dedupe_key == "practice:2026-03-02"
     assert note.payload["due"] == 5 and note.payload["minutes"] == 2

@@ -1,0 +1,102 @@
+"""The worker process: plans reminders now and then, and dispatches the outbox.
+
+``flask --app api worker`` (Procfile ``worker``). Any number may run on PostgreSQL;
+on SQLite one is the documented limit. SIGTERM finishes the current batch and exits.
+A database that goes away is waited for, not fatal.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.clock import Clock
+from api.push.gateway import PushGateway
+from api.services.dispatch import Dispatcher
+from api.services.planner import plan_reminders
+
+logger = logging.getLogger("bitewise.worker")
+PLANNER_LOCK = 0x6269_7465  # "bite": one planner at a time across machines (PostgreSQL)
+
+
+class Worker:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        gateway: PushGateway,
+        clock: Clock,
+        batch_size: int = 100,
+        threads: int = 16,
+        plan_every: float = 300,
+        poll: float = 1.0,
+        worker_id: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.plan_every = plan_every
+        self.poll = poll
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        self.dispatcher = Dispatcher(
+            sessions=sessionmaker(bind=engine, expire_on_commit=False),
+            gateway=gateway,
+            clock=clock,
+            worker_id=self.worker_id,
+            batch_size=batch_size,
+            threads=threads,
+        )
+
+    def run(self, stop: threading.Event) -> None:
+        logger.info("worker %s started", self.worker_id)
+        next_plan = 0.0
+        failures = 0
+        try:
+            while not stop.is_set():
+                try:
+                    if self.plan_every and time.monotonic() >= next_plan:
+                        self.plan()
+                        next_plan = time.monotonic() + self.plan_every
+                    report = self.dispatcher.run_once()
+                    failures = 0
+                except DBAPIError as error:
+                    failures += 1
+                    wait = min(2**failures, 30)
+                    logger.error("database unavailable (%s); retrying in %s s", error.orig, wait)
+                    stop.wait(wait)
+                    continue
+                if report.claimed:
+                    logger.info("dispatched %s: %s", report.claimed, dict(report.outcomes))
+                elif (
+                    self.dispatcher.paused_until is None
+                    or self.clock.now() >= self.dispatcher.paused_until
+                ):
+                    stop.wait(self.poll)
+                else:
+                    stop.wait(min(self.poll, 1.0))
+        finally:
+            self.dispatcher.close()
+            logger.info("worker %s stopped", self.worker_id)
+
+    def plan(self) -> None:
+        with self.engine.connect() as connection:
+            postgres = connection.dialect.name == "postgresql"
+            if postgres and not connection.scalar(select(func.pg_try_advisory_lock(PLANNER_LOCK))):
+                connection.rollback()
+                return  # another worker is planning
+            try:
+                connection.commit()
+                with Session(bind=connection, expire_on_commit=False) as session:
+                    report = plan_reminders(session, now=self.clock.now())
+                if report.planned:
+                    logger.info("planned %s for %s learners", dict(report.planned), report.learners)
+            finally:
+                if postgres:
+                    connection.execute(select(func.pg_advisory_unlock(PLANNER_LOCK)))
+                    connection.commit()

@@ -13,6 +13,7 @@ from flask import Flask, current_app
 
 from api import deps
 from api.config import Config
+from api.db import create_engine_for
 from api.demo import load_demo
 from api.dev_tokens import emulator_id_token
 from api.push.factory import make_gateway
@@ -98,7 +99,10 @@ def register_commands(app: Flask) -> None:
         """Plan reminders and dispatch the outbox until SIGTERM."""
         config: Config = current_app.config["BITEWISE"]
         gateway = make_gateway(config, deps.firebase_app())
-        engine = current_app.extensions["bitewise.db"].engine
+        # Its own engine: a connection for each sending thread, each records its outcome.
+        engine = create_engine_for(
+            config.sqlalchemy_url, pool_size=config.worker_threads + 2, max_overflow=4
+        )
         runner = Worker(
             engine=engine,
             gateway=gateway,
@@ -106,6 +110,8 @@ def register_commands(app: Flask) -> None:
             batch_size=config.worker_batch_size,
             threads=config.worker_threads,
             plan_every=config.plan_every,
+            claim_ttl=config.claim_ttl,
+            retry_base=config.retry_base,
         )
         stop = threading.Event()
         if once:

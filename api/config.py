@@ -51,6 +51,10 @@ class Config:
     worker_threads: int = 16
     # Seconds between planner runs in each worker; 0 turns planning off in that worker.
     plan_every: int = 300
+    # Seconds a claimed batch stays a worker's; a dead worker's rows are taken over after.
+    claim_ttl: int = 60
+    # First retry of a push FCM could not take (503/500), doubling each attempt.
+    retry_base: float = 5.0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -76,6 +80,8 @@ class Config:
             worker_batch_size=_int(env, "BITEWISE_WORKER_BATCH", 100),
             worker_threads=_int(env, "BITEWISE_WORKER_THREADS", 16),
             plan_every=_int(env, "BITEWISE_PLAN_EVERY", 300),
+            claim_ttl=_int(env, "BITEWISE_CLAIM_TTL", 60),
+            retry_base=float(env.get("BITEWISE_RETRY_BASE") or 5.0),
         )
         return config.validated()
 

@@ -7,6 +7,7 @@ A database that goes away is waited for, not fatal.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import socket
@@ -36,6 +37,8 @@ class Worker:
         batch_size: int = 100,
         threads: int = 16,
         plan_every: float = 300,
+        claim_ttl: float = 60,
+        retry_base: float = 5.0,
         poll: float = 1.0,
         worker_id: str | None = None,
     ) -> None:
@@ -51,6 +54,8 @@ class Worker:
             worker_id=self.worker_id,
             batch_size=batch_size,
             threads=threads,
+            claim_ttl=dt.timedelta(seconds=claim_ttl),
+            retry_base=retry_base,
         )
 
     def run(self, stop: threading.Event) -> None:

@@ -5,7 +5,8 @@ due rows ``claimed`` by this worker until ``claim_expires_at`` (PostgreSQL: FOR 
 SKIP LOCKED, so workers never wait on each other's rows; SQLite: one worker, the
 documented limit). Sending happens outside any transaction, in threads that only speak
 HTTP; each outcome is recorded as soon as it arrives, and only while the claim is still
-ours. A worker that dies loses nothing: its claims expire and another worker takes the
+ours; each sending thread records its own outcome on its own connection the moment
+FCM answers. A worker that dies loses nothing: its claims expire and another worker takes the
 rows over. Devices collapse on ``collapse_key`` (the notification id), so the rare push
 sent again after a worker died mid-send shows once on the phone.
 """
@@ -16,7 +17,7 @@ import datetime as dt
 import logging
 import random
 from collections import Counter, defaultdict
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,8 +65,10 @@ class Dispatcher:
         batch_size: int = 100,
         claim_ttl: dt.timedelta = dt.timedelta(seconds=60),
         threads: int = 16,
+        retry_base: float = 5.0,
     ) -> None:
         self._sessions = sessions
+        self.retry_base = retry_base
         self._gateway = gateway
         self._clock = clock
         self.worker_id = worker_id
@@ -83,6 +86,7 @@ class Dispatcher:
         now = self._clock.now()
         if self.paused_until is not None and now < self.paused_until:
             return report
+        deliveries = []
         with self._sessions() as session:
             batch = self._claim(session, now)
             report.claimed = len(batch)
@@ -91,7 +95,6 @@ class Dispatcher:
             devices = self._devices(session, {row.user_id for row in batch}, now)
             practice = [row.user_id for row in batch if row.payload.get("kind") == "practice"]
             due = due_summary(session, practice, now) if practice else {}
-            pending = {}
             for row in batch:
                 if now > row.expires_at:
                     self._finish(session, row, "stale", error="its moment has passed")
@@ -110,13 +113,21 @@ class Dispatcher:
                     messages = [
                         self._message(row, token, locale) for token, locale in devices[row.user_id]
                     ]
-                    pending[self._pool.submit(self._send_all, messages)] = row
-            for future in as_completed(pending):
-                row = pending[future]
-                outcome, removed = self._record(session, row, future.result())
-                report.outcomes[outcome] += 1
-                report.devices_removed += removed
+                    deliveries.append((row, messages))
+            session.commit()
+        for outcome, removed in self._pool.map(lambda d: self._deliver(*d), deliveries):
+            report.outcomes[outcome] += 1
+            report.devices_removed += removed
         return report
+
+    def _deliver(self, row: Claimed, messages: list[PushMessage]) -> tuple[str, int]:
+        """Send one notification to its devices and record the outcome at once, in this
+        thread: what FCM took but we have not recorded is only what is in flight."""
+        results = [(m.token, self._gateway.send(m)) for m in messages]
+        with self._sessions() as session:
+            outcome = self._record(session, row, results)
+            session.commit()
+        return outcome
 
     # --- claiming ---------------------------------------------------------------------
 
@@ -173,9 +184,6 @@ class Dispatcher:
         title, body, data = render(row.payload, locale=locale, notification_id=row.id)
         return PushMessage(token, title, body, data, collapse_key=f"bitewise-{row.id}")
 
-    def _send_all(self, messages: list[PushMessage]) -> list[tuple[str, SendResult]]:
-        return [(m.token, self._gateway.send(m)) for m in messages]
-
     # --- recording --------------------------------------------------------------------
 
     def _record(
@@ -204,7 +212,9 @@ class Dispatcher:
         retryable = [r for r in failures if r.failure in (Failure.UNAVAILABLE, Failure.UNKNOWN)]
         if retryable and row.attempts < MAX_ATTEMPTS:
             hinted = max((r.retry_after or 0) for r in retryable)
-            backoff = max(hinted, 5 * 2 ** (row.attempts - 1) * random.uniform(0.8, 1.2))
+            backoff = max(
+                hinted, self.retry_base * 2 ** (row.attempts - 1) * random.uniform(0.8, 1.2)
+            )
             at = now + dt.timedelta(seconds=min(backoff, 600))
             return self._retry(session, row, at, str(retryable[0].failure)), len(gone)
         reason = str(failures[0].failure) if failures else "unknown"
@@ -249,7 +259,6 @@ class Dispatcher:
             )
             .values(**values)
         )
-        session.commit()
         if result.rowcount == 0:  # type: ignore[attr-defined]
             logger.warning(
                 "claim on notification %s was lost before its outcome was recorded", row.id

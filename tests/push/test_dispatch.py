@@ -26,7 +26,8 @@ def sessions(connection: Connection, db: Session) -> sessionmaker[Session]:
 
 @pytest.fixture
 def dispatcher(sessions, fcm: FcmGateway, clock: FixedClock) -> Dispatcher:
-    worker = Dispatcher(sessions=sessions, gateway=fcm, clock=clock, worker_id="w1", threads=4)
+    # One sending thread: the test shares a single connection (the processes test many).
+    worker = Dispatcher(sessions=sessions, gateway=fcm, clock=clock, worker_id="w1", threads=1)
     yield worker
     worker.close()
 
@@ -177,7 +178,7 @@ def test_an_expired_claim_is_taken_over(sessions, fcm, standin, db, clock) -> No
         attempts=1,
         claim_expires_at=T0 + dt.timedelta(seconds=30),
     )
-    other = Dispatcher(sessions=sessions, gateway=fcm, clock=clock, worker_id="w2", threads=2)
+    other = Dispatcher(sessions=sessions, gateway=fcm, clock=clock, worker_id="w2", threads=1)
     try:
         assert other.run_once().claimed == 0  # the claim is still alive
         clock.advance(dt.timedelta(seconds=31))

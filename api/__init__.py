@@ -13,6 +13,7 @@ from api.config import Config
 from api.db import Database
 from api.extensions import BitewiseApi
 from api.firebase import init_firebase_app
+from api.metrics import metrics
 from api.request_log import configure_logging, install_request_logging
 from api.resources.common import IdConverter, id_converter_schema
 from api.resources.devices.routes import blp as devices_blp
@@ -79,6 +80,7 @@ def create_app(
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     app.register_blueprint(docs.assets)
+    app.register_blueprint(metrics)
     app.extensions["bitewise.api"] = api
 
     install_request_logging(app)

@@ -55,6 +55,8 @@ class Config:
     claim_ttl: int = 60
     # First retry of a push FCM could not take (503/500), doubling each attempt.
     retry_base: float = 5.0
+    # Bearer token that /metrics requires; unset in development means open.
+    metrics_token: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -82,6 +84,7 @@ class Config:
             plan_every=_int(env, "BITEWISE_PLAN_EVERY", 300),
             claim_ttl=_int(env, "BITEWISE_CLAIM_TTL", 60),
             retry_base=float(env.get("BITEWISE_RETRY_BASE") or 5.0),
+            metrics_token=env.get("BITEWISE_METRICS_TOKEN") or None,
         )
         return config.validated()
 
@@ -129,6 +132,8 @@ class Config:
                 raise ConfigError("Production needs FIREBASE_PROJECT_ID set to your project.")
             if self.sqlalchemy_url.startswith("sqlite"):
                 raise ConfigError("Production needs DATABASE_URL pointing at PostgreSQL.")
+            if not self.metrics_token:
+                raise ConfigError("Production needs BITEWISE_METRICS_TOKEN to protect /metrics.")
             if self.push_backend != "fcm":
                 raise ConfigError("Production sends pushes through FCM: set BITEWISE_PUSH=fcm.")
         return self

@@ -12,6 +12,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgresql://bitewise@db/bitewise",
     "FIREBASE_PROJECT_ID": "acme-learning",
     "GOOGLE_APPLICATION_CREDENTIALS": "/secrets/sa.json",
+    "BITEWISE_METRICS_TOKEN": "scrape-me",
 }
 
 
@@ -32,6 +33,7 @@ def test_production_refuses_the_auth_emulator() -> None:
         ("GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_APPLICATION_CREDENTIALS"),
         ("FIREBASE_PROJECT_ID", "FIREBASE_PROJECT_ID"),
         ("DATABASE_URL", "PostgreSQL"),
+        ("BITEWISE_METRICS_TOKEN", "BITEWISE_METRICS_TOKEN"),
     ],
 )
 def test_production_needs_its_settings(missing: str, message: str) -> None:

@@ -17,11 +17,13 @@ import datetime as dt
 import logging
 import random
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Connection, Engine, Table, delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.clock import Clock
@@ -31,6 +33,8 @@ from api.push.messages import render
 from api.services.due import MIN_DUE_FOR_REMINDER, STALE_DEVICE_AFTER, due_summary
 
 logger = logging.getLogger("bitewise.dispatch")
+NOTIFICATIONS = cast(Table, Notification.__table__)
+DEVICES = cast(Table, Device.__table__)
 
 MAX_ATTEMPTS = 6
 DEFAULT_QUOTA_WAIT = 60.0
@@ -124,10 +128,21 @@ class Dispatcher:
         """Send one notification to its devices and record the outcome at once, in this
         thread: what FCM took but we have not recorded is only what is in flight."""
         results = [(m.token, self._gateway.send(m)) for m in messages]
-        with self._sessions() as session:
-            outcome = self._record(session, row, results)
-            session.commit()
-        return outcome
+        with self._connection() as connection:
+            return self._record(connection, row, results)
+
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        """A connection of this thread's own, committed on leaving (plain Core statements:
+        a third of the CPU of an ORM session for the same UPDATE)."""
+        bind = self._sessions.kw["bind"]
+        if isinstance(bind, Engine):
+            with bind.connect() as connection:
+                yield connection
+                connection.commit()
+        else:  # tests hand in one connection: a savepoint per outcome
+            with bind.begin_nested():
+                yield bind
 
     # --- claiming ---------------------------------------------------------------------
 
@@ -187,13 +202,13 @@ class Dispatcher:
     # --- recording --------------------------------------------------------------------
 
     def _record(
-        self, session: Session, row: Claimed, results: list[tuple[str, SendResult]]
+        self, session: Session | Connection, row: Claimed, results: list[tuple[str, SendResult]]
     ) -> tuple[str, int]:
         gone = [
             t for t, r in results if r.failure in (Failure.UNREGISTERED, Failure.SENDER_MISMATCH)
         ]
         if gone:
-            session.execute(delete(Device).where(Device.token.in_(gone)))
+            session.execute(delete(DEVICES).where(DEVICES.c.token.in_(gone)))
         sent = [r.message_id for _, r in results if r.ok]
         failures = [r for _, r in results if not r.ok]
         now = self._clock.now()
@@ -221,7 +236,9 @@ class Dispatcher:
         detail = "; ".join(f"{r.failure}: {r.detail}"[:200] for r in failures)
         return self._finish(session, row, "failed", error=f"{reason}: {detail}"[:1000]), len(gone)
 
-    def _retry(self, session: Session, row: Claimed, at: dt.datetime, reason: str) -> str:
+    def _retry(
+        self, session: Session | Connection, row: Claimed, at: dt.datetime, reason: str
+    ) -> str:
         self._update(
             session,
             row,
@@ -235,7 +252,7 @@ class Dispatcher:
 
     def _finish(
         self,
-        session: Session,
+        session: Session | Connection,
         row: Claimed,
         status: str,
         *,
@@ -249,13 +266,13 @@ class Dispatcher:
         self._update(session, row, **values)
         return status
 
-    def _update(self, session: Session, row: Claimed, **values: Any) -> None:
+    def _update(self, session: Session | Connection, row: Claimed, **values: Any) -> None:
         result = session.execute(
-            update(Notification)
+            NOTIFICATIONS.update()
             .where(
-                Notification.id == row.id,
-                Notification.claimed_by == self.worker_id,
-                Notification.status == "claimed",
+                NOTIFICATIONS.c.id == row.id,
+                NOTIFICATIONS.c.claimed_by == self.worker_id,
+                NOTIFICATIONS.c.status == "claimed",
             )
             .values(**values)
         )

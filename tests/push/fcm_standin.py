@@ -13,6 +13,7 @@ import json
 import random
 import re
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -31,7 +32,10 @@ _ERRORS = {
 
 
 class FcmStandIn:
-    def __init__(self, *, fail_share: float = 0.0, retry_after: int = 1, seed: int = 1) -> None:
+    def __init__(
+        self, *, fail_share: float = 0.0, retry_after: int = 1, seed: int = 1, latency: float = 0.0
+    ) -> None:
+        self.latency = latency  # seconds per answer: FCM's round trip from a server
         self.accepted: list[dict] = []  # the messages FCM would deliver
         self.requests = 0
         self.answers: Counter[int] = Counter()
@@ -54,6 +58,8 @@ class FcmStandIn:
         match = _PATH.match(path)
         if not match:
             return 404, {"error": {"code": 404, "message": "Not found", "status": "NOT_FOUND"}}, {}
+        if self.latency:
+            time.sleep(self.latency)
         message = json.loads(body)["message"]
         token = message.get("token") or message.get("fid") or ""
         kind = token.split("-", 1)[0]
@@ -92,6 +98,29 @@ def _error(kind: str, retry_after: int) -> tuple[int, dict, dict]:
 def running(standin: FcmStandIn) -> Iterator[FcmStandIn]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as FCM
+        # One write per response and no Nagle: headers and body in two small writes on a
+        # kept-alive connection would wait for the client's delayed ACK (40 ms each).
+        wbufsize = 64 * 1024
+        disable_nagle_algorithm = True
+
+        def do_GET(self) -> None:
+            # For a stand-in running as its own process (benchmarks): what arrived.
+            if self.path != "/_stats":
+                self.send_error(404)
+                return
+            delivered = standin.delivered_by_notification()
+            raw = json.dumps(
+                {
+                    "requests": standin.requests,
+                    "accepted": len(standin.accepted),
+                    "delivered": dict(delivered),
+                }
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -123,3 +152,29 @@ def running(standin: FcmStandIn) -> Iterator[FcmStandIn]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def main() -> None:
+    """Run as a process: ``python -m tests.push.fcm_standin --fail-share 0.05``."""
+    import argparse
+    import signal
+    import sys
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--fail-share", type=float, default=0.0)
+    parser.add_argument("--retry-after", type=int, default=1)
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    args = parser.parse_args()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    standin = FcmStandIn(
+        fail_share=args.fail_share, retry_after=args.retry_after, latency=args.latency_ms / 1000
+    )
+    with running(standin) as server:
+        print(server.url, flush=True)
+        sys.stdout.close()
+        stop.wait()
+
+
+if __name__ == "__main__":
+    main()

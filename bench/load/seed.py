@@ -23,7 +23,7 @@ T0 = dt.datetime(2026, 9, 1, 8, 0, tzinfo=dt.UTC)
 MODULES, LESSONS, ITEMS_PER_LESSON = 10, 5, 20
 
 
-def _copy(cur: psycopg.Cursor, table: str, columns: str, rows: Iterator[str]) -> None:
+def copy_rows(cur: psycopg.Cursor, table: str, columns: str, rows: Iterator[str]) -> None:
     with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         buffer = io.StringIO()
         for n, row in enumerate(rows, 1):
@@ -42,13 +42,13 @@ def seed(url: str, *, learners: int, states: int, cohort: int, now: dt.datetime)
             "INSERT INTO organizations (id, name, created_at) VALUES (1, 'Bench Co', %s)", (T0,)
         )
         teams = (learners + 999) // 1000
-        _copy(
+        copy_rows(
             cur,
             "teams",
             "id, organization_id, name, join_code, created_at",
             (f"{t}\t1\tTeam {t}\tBENCH{t:05d}\t{T0.isoformat()}\n" for t in range(1, teams + 1)),
         )
-        _copy(
+        copy_rows(
             cur,
             "users",
             "id, organization_id, team_id, firebase_uid, email, display_name, role, "
@@ -87,7 +87,7 @@ def seed(url: str, *, learners: int, states: int, cohort: int, now: dt.datetime)
                         "'', 1)",
                         (item_id, m, lesson_id, position, f"Question {item_id}?"),
                     )
-        _copy(
+        copy_rows(
             cur,
             "enrollments",
             "organization_id, user_id, module_id, source, status, assigned_at, completed_at",
@@ -136,14 +136,14 @@ def seed(url: str, *, learners: int, states: int, cohort: int, now: dt.datetime)
                         f"{lapses}\n"
                     )
 
-        _copy(
+        copy_rows(
             cur,
             "memory_states",
             "user_id, item_id, organization_id, module_id, stability, "
             "difficulty, phase, step, first_review_at, last_review_at, fsrs_due_at, reps, lapses",
             state_rows(),
         )
-        _copy(
+        copy_rows(
             cur,
             "review_logs",
             "organization_id, user_id, item_id, item_revision, client_review_id, "

@@ -1,0 +1,132 @@
+"""Planning time for 100,000 and 1,000,000 learners on PostgreSQL.
+
+Run:
+    .venv/bin/python bench/planner_scale.py --learners 100000 [--chunk 2000]
+
+Seeds (COPY) a fresh database ``bitewise_bench_planner``: one organization, one module of
+20 items, each learner with a device, an enrollment and 4 memory states of which 3 are
+due. Then times one planning run (every learner gets a practice reminder) and a second
+run right after (nothing new to plan: the idempotent case).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import psycopg
+from sqlalchemy.orm import Session
+
+from api.services.planner import plan_reminders
+from bench.load.seed import copy_rows
+from bench.outbox_common import fresh_database
+
+ITEMS = 20
+
+
+def seed(url: str, learners: int, now: dt.datetime) -> None:
+    t = now.isoformat()
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO organizations (id, name, created_at, practice_weekdays, "
+            "reminder_window_start, reminder_window_end) VALUES (1, 'Plan Co', %s, "
+            "'[0,1,2,3,4,5,6]', '00:00', '23:59')",
+            (now,),
+        )
+        cur.execute(
+            "INSERT INTO modules (id, organization_id, title, summary, estimated_minutes, "
+            "tags, status, visibility, version, application_prompt, reflection_question, "
+            "created_at, updated_at) VALUES (1, 1, 'M', '', 5, '[]', 'published', 'open', 1, "
+            "'', '', %s, %s)",
+            (now, now),
+        )
+        cur.execute(
+            "INSERT INTO lessons (id, module_id, position, title, body_markdown, key_points) "
+            "VALUES (1, 1, 0, 'L', '', '[]')"
+        )
+        for i in range(1, ITEMS + 1):
+            cur.execute(
+                "INSERT INTO items (id, module_id, lesson_id, position, kind, prompt, options, "
+                "answer, explanation, revision) VALUES (%s, 1, 1, %s, 'true_false', %s, '[]', "
+                "'{\"value\": true}', '', 1)",
+                (i, i, f"Statement {i}?"),
+            )
+        zones = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC"]
+        copy_rows(
+            cur,
+            "users",
+            "id, organization_id, firebase_uid, email, display_name, role, time_zone, "
+            "locale, invited_at, joined_at",
+            (
+                f"{u}\t1\tp{u}\tp{u}@plan.example\t\tlearner\t{zones[u % 4]}\ten\t{t}\t{t}\n"
+                for u in range(1, learners + 1)
+            ),
+        )
+        copy_rows(
+            cur,
+            "devices",
+            "user_id, organization_id, token, platform, app_version, locale, "
+            "created_at, last_seen_at",
+            (
+                f"{u}\t1\tplan-token-{u:09d}\tandroid\t1\ten\t{t}\t{t}\n"
+                for u in range(1, learners + 1)
+            ),
+        )
+        copy_rows(
+            cur,
+            "enrollments",
+            "organization_id, user_id, module_id, source, status, assigned_at",
+            (f"1\t{u}\t1\tassigned\tcompleted\t{t}\n" for u in range(1, learners + 1)),
+        )
+        due, later = (
+            (now - dt.timedelta(hours=2)).isoformat(),
+            (now + dt.timedelta(days=9)).isoformat(),
+        )
+        copy_rows(
+            cur,
+            "memory_states",
+            "user_id, item_id, organization_id, module_id, stability, difficulty, "
+            "phase, first_review_at, last_review_at, fsrs_due_at, reps, lapses",
+            (
+                f"{u}\t{(u + k) % ITEMS + 1}\t1\t1\t5\t5\t2\t{t}\t{t}\t"
+                f"{due if k < 3 else later}\t3\t0\n"
+                for u in range(1, learners + 1)
+                for k in range(4)
+            ),
+        )
+        conn.commit()
+        cur.execute("ANALYZE")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--learners", type=int, default=100_000)
+    parser.add_argument("--chunk", type=int, default=2000)
+    args = parser.parse_args()
+    now = dt.datetime.now(dt.UTC)
+    engine = fresh_database("bitewise_bench_planner")
+    started = time.perf_counter()
+    seed(
+        engine.url.render_as_string(hide_password=False).replace("+psycopg", ""), args.learners, now
+    )
+    print(f"# seeded {args.learners} learners in {time.perf_counter() - started:.0f} s")
+    for run in ("first run", "second run"):
+        with Session(engine) as session:
+            started = time.perf_counter()
+            report = plan_reminders(session, now=now, chunk=args.chunk)
+            took = time.perf_counter() - started
+        print(
+            f"{run}: {report.learners} learners, planned {dict(report.planned)} in {took:.1f} s "
+            f"({report.learners / took:,.0f} learners/s)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -3,12 +3,12 @@
 Any number of dispatchers may run. A claim is a short transaction that marks a batch of
 due rows ``claimed`` by this worker until ``claim_expires_at`` (PostgreSQL: FOR UPDATE
 SKIP LOCKED, so workers never wait on each other's rows; SQLite: one worker, the
-documented limit). Sending happens outside any transaction, in threads that only speak
-HTTP; each outcome is recorded as soon as it arrives, and only while the claim is still
-ours; each sending thread records its own outcome on its own connection the moment
-FCM answers. A worker that dies loses nothing: its claims expire and another worker takes the
-rows over. Devices collapse on ``collapse_key`` (the notification id), so the rare push
-sent again after a worker died mid-send shows once on the phone.
+documented limit). Sending happens outside any transaction, in threads; each thread
+records its own outcome on its own connection the moment FCM answers, and only while the
+claim is still ours. A live worker renews its claims while it sends; a dead one's expire
+and another worker takes the rows over, so nothing is lost. Devices collapse on
+``collapse_key`` (the notification id), so the rare push sent again after a worker died
+mid-send shows once on the phone.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import logging
 import random
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -119,10 +119,30 @@ class Dispatcher:
                     ]
                     deliveries.append((row, messages))
             session.commit()
-        for outcome, removed in self._pool.map(lambda d: self._deliver(*d), deliveries):
+        futures = [self._pool.submit(self._deliver, *delivery) for delivery in deliveries]
+        remaining = set(futures)
+        while remaining:
+            _, remaining = wait(remaining, timeout=self.claim_ttl.total_seconds() / 3)
+            if remaining:
+                self._renew_claims([row.id for row, _ in deliveries])
+        for future in futures:
+            outcome, removed = future.result()
             report.outcomes[outcome] += 1
             report.devices_removed += removed
         return report
+
+    def _renew_claims(self, ids: list[int]) -> None:
+        """A live worker keeps its claims: only a dead one's expire and move."""
+        with self._connection() as connection:
+            connection.execute(
+                NOTIFICATIONS.update()
+                .where(
+                    NOTIFICATIONS.c.id.in_(ids),
+                    NOTIFICATIONS.c.claimed_by == self.worker_id,
+                    NOTIFICATIONS.c.status == "claimed",
+                )
+                .values(claim_expires_at=self._clock.now() + self.claim_ttl)
+            )
 
     def _deliver(self, row: Claimed, messages: list[PushMessage]) -> tuple[str, int]:
         """Send one notification to its devices and record the outcome at once, in this

@@ -71,3 +71,19 @@ def test_a_killed_worker_loses_nothing_while_fcm_answers_429_and_503(committed: 
     # as soon as FCM answers). At most one per sending thread (16); each carries the
     # notification's collapse key, so the phone shows it once.
     assert duplicates <= 16
+
+
+def test_a_slow_fcm_does_not_let_a_live_workers_claims_expire(committed: Engine) -> None:
+    seed_outbox(committed, count=300, now=NOW)
+    # 100 rows a batch over 16 threads at 0.25 s an answer: about 1.6 s per batch, longer
+    # than the 1 s claim. The worker renews its claims; nobody takes its rows over.
+    with running(FcmStandIn(latency=0.25)) as standin:
+        workers = [
+            start_worker(url(committed), standin.url, batch=100, claim_ttl=1) for _ in range(2)
+        ]
+        try:
+            assert wait_until(lambda: statuses(committed).get("sent") == 300, timeout=60)
+        finally:
+            stop(workers)
+        delivered = standin.delivered_by_notification()
+    assert len(delivered) == 300 and set(delivered.values()) == {1}

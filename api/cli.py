@@ -99,9 +99,11 @@ def register_commands(app: Flask) -> None:
         """Plan reminders and dispatch the outbox until SIGTERM."""
         config: Config = current_app.config["BITEWISE"]
         gateway = make_gateway(config, deps.firebase_app())
-        # Its own engine: a connection for each sending thread, each records its outcome.
+        # Its own engine. A sending thread holds a connection only while it records an
+        # outcome, so a few connections serve many threads: at most 12 per worker, which
+        # keeps many workers inside PostgreSQL's max_connections.
         engine = create_engine_for(
-            config.sqlalchemy_url, pool_size=config.worker_threads + 2, max_overflow=4
+            config.sqlalchemy_url, pool_size=min(config.worker_threads, 8), max_overflow=4
         )
         runner = Worker(
             engine=engine,

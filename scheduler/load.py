@@ -48,3 +48,15 @@ def pull_forward_allowance(
     # Rounded down: a handful of upcoming reviews is no load worth evening out.
     quota = (in_horizon + done_today) // len(practice_days)
     return max(quota - done_today - due_now, 0)
+
+
+def next_practice_day(
+    after: dt.date, *, weekdays: Collection[int], holidays: Collection[dt.date]
+) -> dt.date:
+    """The first practice day after ``after`` (within a year; else the day after)."""
+    day = after
+    for _ in range(366):
+        day += dt.timedelta(days=1)
+        if is_practice_day(day, weekdays=weekdays, holidays=holidays):
+            return day
+    return after + dt.timedelta(days=1)

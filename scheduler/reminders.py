@@ -67,10 +67,12 @@ def plan_push(
     rules: Rules,
     engagement: Engagement,
     booked: Mapping[dt.date, Collection[str]],
+    not_before: dt.date | None = None,
 ) -> Planned | None:
     """The next moment to send a push of ``kind``, or None within the horizon.
 
-    ``booked`` holds, per local day, the kinds already planned or sent that day.
+    ``booked`` holds, per local day, the kinds already planned or sent that day;
+    ``not_before`` is the first local day the push may go out.
     """
     now = ensure_utc(now)
     zone = ZoneInfo(rules.zone)
@@ -84,6 +86,7 @@ def plan_push(
             or day in rules.holidays
             or (rules.paused_until is not None and day < rules.paused_until)
             or (earliest_day is not None and day < earliest_day)
+            or (not_before is not None and day < not_before)
             or kind in kinds
             or len(kinds) >= rules.max_per_day
         ):

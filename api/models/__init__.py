@@ -1,6 +1,7 @@
 """All models, importable from one place (Alembic reads ``Base.metadata`` through this)."""
 
 from api.db import Base
+from api.models.application import ApplicationPrompt, Reflection
 from api.models.content import (
     Item,
     ItemKind,
@@ -22,6 +23,7 @@ from api.models.practice import MemoryState, ParameterSet, RecapLog, ReviewLog
 from api.models.push import Device, Notification, ReminderPreferences
 
 __all__ = [
+    "ApplicationPrompt",
     "Base",
     "Device",
     "Enrollment",
@@ -39,6 +41,7 @@ __all__ = [
     "Organization",
     "ParameterSet",
     "RecapLog",
+    "Reflection",
     "ReminderPreferences",
     "ReviewLog",
     "Role",

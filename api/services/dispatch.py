@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Engine, Table, delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.clock import Clock
-from api.models import Device, Notification, User
+from api.models import ApplicationPrompt, Device, Notification, User
 from api.push.gateway import Failure, PushGateway, PushMessage, SendResult
 from api.push.messages import render
 from api.services.due import MIN_DUE_FOR_REMINDER, STALE_DEVICE_AFTER, due_summary
@@ -99,6 +99,18 @@ class Dispatcher:
             devices = self._devices(session, {row.user_id for row in batch}, now)
             practice = [row.user_id for row in batch if row.payload.get("kind") == "practice"]
             due = due_summary(session, practice, now) if practice else {}
+            prompt_ids = [row.payload["prompt_id"] for row in batch if "prompt_id" in row.payload]
+            open_prompts = (
+                set(
+                    session.scalars(
+                        select(ApplicationPrompt.id).where(
+                            ApplicationPrompt.id.in_(prompt_ids), ApplicationPrompt.status == "open"
+                        )
+                    )
+                )
+                if prompt_ids
+                else set()
+            )
             for row in batch:
                 if now > row.expires_at:
                     self._finish(session, row, "stale", error="its moment has passed")
@@ -109,6 +121,9 @@ class Dispatcher:
                 ):
                     # The learner practised since it was planned: nothing to remind of.
                     self._finish(session, row, "obsolete", error="no longer enough due")
+                    report.outcomes["obsolete"] += 1
+                elif "prompt_id" in row.payload and row.payload["prompt_id"] not in open_prompts:
+                    self._finish(session, row, "obsolete", error="the prompt was answered")
                     report.outcomes["obsolete"] += 1
                 elif not devices.get(row.user_id):
                     self._finish(session, row, "failed", error="no_active_device")

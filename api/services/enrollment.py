@@ -24,6 +24,7 @@ from api.models import (
     User,
     Visibility,
 )
+from api.services import application
 from api.services._query import paginate, require_role
 
 
@@ -247,6 +248,7 @@ def mark_module_studied(
         enrollment.status = EnrollmentStatus.COMPLETED
         enrollment.started_at = enrollment.started_at or now
         enrollment.completed_at = now
+    application.start(session, user=user, module=module, now=now)
     session.commit()
     return enrollment
 

@@ -28,12 +28,14 @@ from api.models import (
     ReviewLog,
     User,
 )
+from api.services import application
 from api.services.memory import model_for
 from scheduler import load, practice, progress
 from scheduler.memory import MemoryModel
 from scheduler.types import Memory, Phase
 
 DEFAULT_SECONDS_PER_ITEM = 20.0
+STRUGGLE_WEIGHT = 1.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +167,8 @@ def next_practice(
         )
         or 0
     )
+    # Trying it at work went badly: that module's items get extra practice for a while.
+    struggling = application.struggling_modules(session, user=user, now=now)
     candidates = [
         practice.Candidate(
             item_id=e.item_id,
@@ -172,6 +176,7 @@ def next_practice(
             memory=e.memory,
             position=e.position,
             deadline=e.deadline,
+            weight=STRUGGLE_WEIGHT if e.module_id in struggling else 1.0,
         )
         for e in items
         if e.memory is not None or e.studied

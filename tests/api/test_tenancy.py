@@ -16,9 +16,10 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from api.cli import render_spec
-from api.models import EnrollmentStatus
+from api.models import ApplicationPrompt, EnrollmentStatus, Reflection
 from tests.conftest import auth
 from tests.factories import (
+    T0,
     DeviceFactory,
     EnrollmentFactory,
     ItemFactory,
@@ -90,6 +91,13 @@ OPERATIONS = [
     Op("patch", "/me/reminders", MEMBER, {"max_per_day": 1}),
     Op("post", "/me/notifications/{notification_id}/opened", MEMBER),
     Op("get", "/outbox", ADMIN),
+    Op("get", "/learn/prompts", MEMBER),
+    Op("post", "/learn/prompts/{prompt_id}/outcome", MEMBER, {"outcome": "worked"}),
+    Op("get", "/learn/reflections", MEMBER),
+    Op("post", "/learn/reflections", MEMBER, {"body": "Probe", "visibility": "private"}),
+    Op("patch", "/learn/reflections/{reflection_id}", MEMBER, {"body": "Defaced"}),
+    Op("delete", "/learn/reflections/{reflection_id}", MEMBER),
+    Op("get", "/team/feed", MEMBER),
     Op("get", "/organization/settings", ADMIN),
     Op("patch", "/organization/settings", ADMIN, {"target_retention": 0.8}),
 ]
@@ -108,6 +116,30 @@ def world(db: Session) -> dict:
     item = ItemFactory(lesson=lesson)
     enrollment = EnrollmentFactory(user=learner, module=module)
     device = DeviceFactory(user=learner)
+    prompt = ApplicationPrompt(
+        organization_id=org.id,
+        user_id=learner.id,
+        module_id=module.id,
+        status="open",
+        apply_on=T0.date(),
+        follow_up_on=T0.date(),
+        postponed=0,
+        created_at=T0,
+    )
+    reflection = Reflection(
+        public_id="a" * 32,
+        organization_id=org.id,
+        author_id=learner.id,
+        body="Mine",
+        visibility="team",
+        team_id=team.id,
+        shared_on=T0.date(),
+        sort_key="b" * 32,
+        created_at=T0,
+        updated_at=T0,
+    )
+    db.add_all([prompt, reflection])
+    db.flush()
     notification = NotificationFactory(user=learner)
     outsider_admin = UserFactory(admin=True)
     outsider = UserFactory(organization=outsider_admin.organization)
@@ -126,6 +158,8 @@ def world(db: Session) -> dict:
             "enrollment_id": enrollment.id,
             "device_id": device.id,
             "notification_id": notification.id,
+            "prompt_id": prompt.id,
+            "reflection_id": reflection.public_id,
         },
         "enrollment": enrollment,
     }

@@ -1,0 +1,122 @@
+"""Reflections: private by default, shared with the team by name or anonymously."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.errors import Invalid, NotFound
+from api.models import Module, Reflection, Role, User
+from api.services._query import paginate
+from scheduler.timing import local_date
+
+SHARED = ("team", "anonymous")
+
+
+def create(
+    session: Session, *, user: User, data: Mapping[str, Any], now: dt.datetime, commit: bool = True
+) -> Reflection:
+    if data.get("module_id") is not None:
+        module = session.scalar(
+            select(Module.id).where(
+                Module.id == data["module_id"], Module.organization_id == user.organization_id
+            )
+        )
+        if module is None:
+            raise NotFound("No such module.", code="module_not_found")
+    reflection = Reflection(
+        public_id=secrets.token_hex(16),
+        organization_id=user.organization_id,
+        author_id=user.id,
+        module_id=data.get("module_id"),
+        prompt_id=data.get("prompt_id"),
+        body=data["body"],
+        visibility="private",
+        created_at=now,
+        updated_at=now,
+    )
+    _set_visibility(reflection, user, data.get("visibility", "private"), now)
+    session.add(reflection)
+    if commit:
+        session.commit()
+    return reflection
+
+
+def _set_visibility(reflection: Reflection, user: User, visibility: str, now: dt.datetime) -> None:
+    if visibility in SHARED:
+        if user.team_id is None:
+            raise Invalid("You are in no team to share with.", code="no_team")
+        if reflection.visibility not in SHARED or reflection.team_id != user.team_id:
+            # Only the day, and a random place within it: nothing that orders or dates
+            # the post finely enough to tell who wrote it.
+            reflection.team_id = user.team_id
+            reflection.shared_on = local_date(now, zone=user.time_zone)
+            reflection.sort_key = secrets.token_hex(16)
+    else:
+        reflection.team_id = reflection.shared_on = reflection.sort_key = None
+    reflection.visibility = visibility
+
+
+def mine(session: Session, *, user: User) -> list[Reflection]:
+    return list(
+        session.scalars(
+            select(Reflection).where(Reflection.author_id == user.id).order_by(Reflection.id.desc())
+        )
+    )
+
+
+def _own(session: Session, user: User, public_id: str) -> Reflection:
+    reflection = session.scalar(
+        select(Reflection).where(Reflection.public_id == public_id, Reflection.author_id == user.id)
+    )
+    if reflection is None:
+        raise NotFound("No such reflection of yours.")
+    return reflection
+
+
+def update(
+    session: Session, *, user: User, public_id: str, changes: Mapping[str, Any], now: dt.datetime
+) -> Reflection:
+    reflection = _own(session, user, public_id)
+    if "body" in changes:
+        reflection.body = changes["body"]
+    if "visibility" in changes:
+        _set_visibility(reflection, user, changes["visibility"], now)
+    reflection.updated_at = now
+    session.commit()
+    return reflection
+
+
+def delete(session: Session, *, user: User, public_id: str) -> None:
+    session.delete(_own(session, user, public_id))
+    session.commit()
+
+
+def team_feed(
+    session: Session, *, user: User, team_id: int | None, page: int, page_size: int
+) -> tuple[list[Reflection], int, dict[int, str]]:
+    """Shared reflections of a team: the caller's own team (admins: any of theirs)."""
+    if team_id is None or (user.role is not Role.ADMIN and team_id != user.team_id):
+        team_id = user.team_id
+    if team_id is None:
+        return [], 0, {}
+    stmt = (
+        select(Reflection)
+        .where(
+            Reflection.organization_id == user.organization_id,
+            Reflection.team_id == team_id,
+            Reflection.visibility.in_(SHARED),
+        )
+        .order_by(Reflection.shared_on.desc(), Reflection.sort_key)
+    )
+    rows, total = paginate(session, stmt, page=page, page_size=page_size)
+    named = {r.author_id for r in rows if r.visibility == "team"}
+    names = dict(
+        session.execute(select(User.id, User.display_name).where(User.id.in_(named))).all()
+    )
+    return rows, total, names

@@ -17,7 +17,6 @@ from api.models import (
     Organization,
     ReminderPreferences,
     Role,
-    Team,
     User,
 )
 from api.resources.modules.schemas import ModuleCreateSchema
@@ -129,15 +128,3 @@ def _demo_answer(item: Item, at: dt.datetime, right: bool, review_id: str) -> di
         "duration_ms": 12_000,
         "answer": answer,
     }
-
-
-def demo_people(session: Session) -> list[User]:
-    return list(
-        session.scalars(
-            select(User)
-            .join(Team, Team.id == User.team_id, isouter=True)
-            .join(Organization, Organization.id == User.organization_id)
-            .where(Organization.name == DEMO_ORGANIZATION)
-            .order_by(User.id)
-        )
-    )

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.db import dialect_insert
 from api.models import MemoryState, Organization, ParameterSet, ReviewLog, User
 from scheduler.memory import DEFAULT_WEIGHTS, MemoryModel
-from scheduler.types import Memory, Phase, Rating, Review
+from scheduler.types import Memory, Rating, Review
 
 
 def model_for(session: Session, *, user: User) -> tuple[MemoryModel, int | None]:
@@ -32,19 +32,6 @@ def model_for(session: Session, *, user: User) -> tuple[MemoryModel, int | None]
     weights = tuple(chosen.weights) if chosen else DEFAULT_WEIGHTS
     model = MemoryModel(weights, desired_retention=organization.target_retention)
     return model, chosen.id if chosen else None
-
-
-def to_memory(state: MemoryState) -> Memory:
-    return Memory(
-        stability=state.stability,
-        difficulty=state.difficulty,
-        phase=Phase(state.phase),
-        step=state.step,
-        last_review=state.last_review_at,
-        due=state.fsrs_due_at,
-        reps=state.reps,
-        lapses=state.lapses,
-    )
 
 
 def rebuild_states(
@@ -100,7 +87,3 @@ def rebuild_states(
             insert.on_conflict_do_update(index_elements=["user_id", "item_id"], set_=update), rows
         )
     return {item_id: m for item_id, m in memories.items() if m is not None}
-
-
-def forget_states(session: Session, *, user_ids: Collection[int]) -> None:
-    session.execute(delete(MemoryState).where(MemoryState.user_id.in_(list(user_ids))))

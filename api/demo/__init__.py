@@ -20,7 +20,7 @@ from api.models import (
     User,
 )
 from api.resources.modules.schemas import ModuleCreateSchema
-from api.services import content, enrollment, membership, reviews
+from api.services import content, enrollment, membership, reviews, versions
 
 DEMO_ORGANIZATION = "Demo Co"
 ADMIN_EMAIL = "admin@demo.bitewise.example"
@@ -77,7 +77,7 @@ def _lenas_week(session: Session, *, module: Module, now: dt.datetime) -> None:
     lena.joined_at = now - dt.timedelta(days=8)
     six_days_ago = now - dt.timedelta(days=6)
     enrollment.mark_module_studied(session, user=lena, module_id=module.id, now=six_days_ago)
-    items = content.live_items(session, module.id)
+    items = versions.live_items(session, module.id)
     answers = []
     for day, offset in ((6, 0), (6, 0.01), (5, 0)):
         for n, item in enumerate(items):

@@ -26,7 +26,7 @@ from api.resources.modules.schemas import (
     ModuleSummarySchema,
     ModuleVersionSchema,
 )
-from api.services import content
+from api.services import content, items
 
 blp = Blueprint(
     "authoring",
@@ -177,7 +177,7 @@ class LessonItems(MethodView):
     @blp.errors(404, 409, 422)
     def post(self, data: dict, lesson_id: int) -> object:
         """Add a practice item to a lesson"""
-        return content.add_item(
+        return items.add_item(
             deps.session(), actor=current_user(), lesson_id=lesson_id, data=data, now=deps.now()
         )
 
@@ -189,7 +189,7 @@ class ItemById(MethodView):
     @blp.errors(404)
     def get(self, item_id: int) -> object:
         """Read a practice item"""
-        return content.get_item(deps.session(), actor=current_user(), item_id=item_id)
+        return items.get_item(deps.session(), actor=current_user(), item_id=item_id)
 
     @blp.access(ADMIN)
     @blp.arguments(
@@ -199,7 +199,7 @@ class ItemById(MethodView):
     @blp.errors(404, 409, 422)
     def patch(self, changes: dict, item_id: int) -> object:
         """Edit an item. Wording keeps its identity; a new answer makes a new item (returned)"""
-        return content.update_item(
+        return items.update_item(
             deps.session(), actor=current_user(), item_id=item_id, changes=changes, now=deps.now()
         )
 
@@ -208,4 +208,4 @@ class ItemById(MethodView):
     @blp.errors(404)
     def delete(self, item_id: int) -> None:
         """Retire an item from practice (idempotent; history is kept)"""
-        content.retire_item(deps.session(), actor=current_user(), item_id=item_id, now=deps.now())
+        items.retire_item(deps.session(), actor=current_user(), item_id=item_id, now=deps.now())

@@ -21,7 +21,7 @@ from api.resources.practice.schemas import (
     ReviewBatchResultSchema,
     ReviewBatchSchema,
 )
-from api.services import practice, reviews
+from api.services import practice, recaps, reviews
 
 blp = Blueprint(
     "practice",
@@ -108,7 +108,7 @@ class Recaps(MethodView):
                 "items": [_item(item, r["module"].title) for item in r["items"]],
                 "last_recap_at": r["last_recap_at"],
             }
-            for r in practice.due_recaps(deps.session(), user=current_user(), now=deps.now())
+            for r in recaps.due_recaps(deps.session(), user=current_user(), now=deps.now())
         ]
 
 
@@ -119,6 +119,6 @@ class RecapStudied(MethodView):
     @blp.errors(404)
     def post(self, module_id: int) -> None:
         """I read this module's recap"""
-        practice.record_recap(
+        recaps.record_recap(
             deps.session(), user=current_user(), module_id=module_id, now=deps.now()
         )

@@ -15,6 +15,7 @@ from api.extensions import BitewiseApi
 from api.firebase import init_firebase_app
 from api.metrics import metrics
 from api.request_log import configure_logging, install_request_logging
+from api.resources.analytics.routes import blp as analytics_blp
 from api.resources.application.routes import blp as application_blp
 from api.resources.common import IdConverter, id_converter_schema
 from api.resources.devices.routes import blp as devices_blp
@@ -45,6 +46,7 @@ BLUEPRINTS = [
     devices_blp,
     outbox_blp,
     application_blp,
+    analytics_blp,
 ]
 
 

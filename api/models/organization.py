@@ -43,6 +43,8 @@ class Organization(Base):
         String(5), default="17:30", server_default="17:30"
     )
     max_pushes_per_day: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    # Analytics only over groups of at least this many learners (never below 3).
+    min_group_size: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
 
     teams: Mapped[list[Team]] = relationship(back_populates="organization")
 

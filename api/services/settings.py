@@ -17,6 +17,7 @@ FIELDS = (
     "max_reviews_per_day",
     "practice_weekdays",
     "holidays",
+    "min_group_size",
 )
 
 

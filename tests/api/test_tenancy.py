@@ -30,7 +30,7 @@ from tests.factories import (
     UserFactory,
 )
 
-ADMIN, MEMBER, PUBLIC = "admin", "member", "public"
+ADMIN, MANAGER, MEMBER, PUBLIC = "admin", "manager", "member", "public"
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,7 @@ OPERATIONS = [
     Op("patch", "/learn/reflections/{reflection_id}", MEMBER, {"body": "Defaced"}),
     Op("delete", "/learn/reflections/{reflection_id}", MEMBER),
     Op("get", "/team/feed", MEMBER),
+    Op("get", "/analytics", MANAGER),
     Op("get", "/organization/settings", ADMIN),
     Op("patch", "/organization/settings", ADMIN, {"target_retention": 0.8}),
 ]
@@ -203,6 +204,12 @@ def test_non_admins_get_403_on_admin_operations(
     response = call(client, op, world["ids"], auth(world[role]))
     assert response.status_code == 403
     assert response.get_json()["error"] == "role_forbidden"
+
+
+@pytest.mark.parametrize("op", [o for o in OPERATIONS if o.access == MANAGER], ids=str)
+def test_learners_get_403_on_manager_operations(client: FlaskClient, world: dict, op: Op) -> None:
+    response = call(client, op, world["ids"], auth(world["learner"]))
+    assert response.status_code == 403
 
 
 @pytest.mark.parametrize("op", [o for o in OPERATIONS if "{" in o.path], ids=str)

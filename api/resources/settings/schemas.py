@@ -20,6 +20,10 @@ class SettingsSchema(ma.Schema):
         validate=validate.Length(1, 7),
         metadata={"description": "Days learners practise, Monday 0 ... Sunday 6."},
     )
+    min_group_size = ma.fields.Integer(
+        validate=validate.Range(3, 50),
+        metadata={"description": "Analytics withhold figures for smaller groups (3 at least)."},
+    )
     holidays = ma.fields.List(
         ma.fields.Date(),
         validate=validate.Length(max=366),
@@ -34,4 +38,5 @@ SETTINGS_EXAMPLE = {
     "max_reviews_per_day": 60,
     "practice_weekdays": [0, 1, 2, 3, 4],
     "holidays": ["2026-12-24", "2026-12-25"],
+    "min_group_size": 5,
 }

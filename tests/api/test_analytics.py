@@ -1,0 +1,102 @@
+"""Managers and admins see groups, never individuals; small groups are withheld."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from tests.api.practice_helpers import post_reviews, review, studied_module
+from tests.conftest import auth
+from tests.factories import EnrollmentFactory, TeamFactory, UserFactory
+
+
+@pytest.fixture
+def team(db: Session):
+    return TeamFactory()
+
+
+def learners(team, count: int):
+    return [UserFactory(organization=team.organization, team=team) for _ in range(count)]
+
+
+def test_a_manager_sees_their_teams_aggregates(client: FlaskClient, team, clock) -> None:
+    people = learners(team, 6)
+    manager = UserFactory(manager=True, organization=team.organization, team=team)
+    module, items = studied_module(people[0], items=3)
+    for person in people[1:]:
+        EnrollmentFactory(user=person, module=module, status="completed")
+    for person in people:
+        post_reviews(
+            client, person, [review(i, clock.now(), right=n != 0) for n, i in enumerate(items)]
+        )
+    clock.advance(dt.timedelta(days=2))
+    report = client.get(f"/analytics?module_id={module.id}", headers=auth(manager)).get_json()
+    assert report["withheld"] is False and report["group"]["learners"] == 6
+    assert report["enrollment"] == {"enrollments": 6, "completed": 6}
+    assert sum(w["active_learners"] for w in report["participation"]) == 6
+    assert 0 < report["recall"]["in_30_days"] < report["recall"]["now"] < 1
+    # Everyone got the first item wrong at first sight: not a lapse (nothing was learned
+    # yet), but FSRS rates it the hardest.
+    hardest, *others = report["hard_items"]
+    assert hardest["item_id"] == items[0].id and hardest["learners"] == 6
+    assert all(hardest["mean_difficulty"] > o["mean_difficulty"] for o in others) and others
+    text = str(report)
+    assert all(f"'user_id': {p.id}" not in text for p in people)
+
+
+def test_small_groups_are_withheld(client: FlaskClient, team) -> None:
+    learners(team, 4)
+    manager = UserFactory(manager=True, organization=team.organization, team=team)
+    report = client.get("/analytics", headers=auth(manager)).get_json()
+    assert report["withheld"] is True and report["group"]["learners"] is None
+    assert "Fewer than 5" in report["reason"]
+    assert set(report) == {"group", "withheld", "reason"}
+
+
+@pytest.mark.parametrize(("enrolled", "withheld"), [(3, True), (5, True), (6, False)])
+def test_no_filter_isolates_fewer_than_k(client: FlaskClient, team, enrolled, withheld) -> None:
+    # A team of 6: a module taken by 5 leaves one person out, who the team's figures
+    # minus the module's would describe. Withheld, like a group of 3.
+    people = learners(team, 6)
+    manager = UserFactory(manager=True, organization=team.organization, team=team)
+    module, _ = studied_module(people[0], items=1)
+    for person in people[1:enrolled]:
+        EnrollmentFactory(user=person, module=module)
+    report = client.get(f"/analytics?module_id={module.id}", headers=auth(manager)).get_json()
+    assert report["withheld"] is withheld
+    assert client.get("/analytics", headers=auth(manager)).get_json()["withheld"] is False
+
+
+def test_the_threshold_is_the_organizations_and_never_below_three(
+    client: FlaskClient, team
+) -> None:
+    learners(team, 3)
+    admin = UserFactory(admin=True, organization=team.organization)
+    assert client.get(f"/analytics?team_id={team.id}", headers=auth(admin)).get_json()["withheld"]
+    assert (
+        client.patch(
+            "/organization/settings", json={"min_group_size": 2}, headers=auth(admin)
+        ).status_code
+        == 422
+    )
+    client.patch("/organization/settings", json={"min_group_size": 3}, headers=auth(admin))
+    assert not client.get(f"/analytics?team_id={team.id}", headers=auth(admin)).get_json()[
+        "withheld"
+    ]
+
+
+def test_managers_see_only_their_team_and_learners_nothing(client: FlaskClient, team) -> None:
+    learners(team, 5)
+    other = TeamFactory(organization=team.organization)
+    manager = UserFactory(manager=True, organization=team.organization, team=team)
+    assert client.get(f"/analytics?team_id={other.id}", headers=auth(manager)).status_code == 404
+    assert client.get("/analytics", headers=auth(learners(team, 1)[0])).status_code == 403
+    outsider = UserFactory(admin=True)
+    assert client.get(f"/analytics?team_id={team.id}", headers=auth(outsider)).status_code == 404
+    module, _ = studied_module(learners(team, 1)[0], items=1)
+    assert (
+        client.get(f"/analytics?module_id={module.id}", headers=auth(outsider)).status_code == 404
+    )

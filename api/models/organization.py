@@ -82,6 +82,9 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(35), default="en")
     invited_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     joined_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Set when the person had their data deleted: the row stays only as an anonymous
+    # tombstone so that group figures (enrollments, completions) stay true.
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     organization: Mapped[Organization] = relationship()
     team: Mapped[Team | None] = relationship()

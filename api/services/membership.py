@@ -60,7 +60,11 @@ def resolve_member(session: Session, *, claims: Mapping[str, Any], now: dt.datet
     if email and claims.get("email_verified") is True:
         invited = session.scalars(
             select(User)
-            .where(User.email == normalize_email(email), User.firebase_uid.is_(None))
+            .where(
+                User.email == normalize_email(email),
+                User.firebase_uid.is_(None),
+                User.deleted_at.is_(None),  # an erased learner's tombstone is nobody's
+            )
             .order_by(User.invited_at, User.id)
             .limit(1)
         ).first()
@@ -213,7 +217,11 @@ def list_users(
     page_size: int,
 ) -> tuple[list, int]:
     require_role(actor, Role.ADMIN)
-    stmt = select(User).where(User.organization_id == actor.organization_id).order_by(User.id)
+    stmt = (
+        select(User)
+        .where(User.organization_id == actor.organization_id, User.deleted_at.is_(None))
+        .order_by(User.id)
+    )
     if team_id is not None:
         stmt = stmt.where(User.team_id == team_id)
     if role is not None:
@@ -224,7 +232,11 @@ def list_users(
 def get_user(session: Session, *, actor: User, user_id: int) -> User:
     require_role(actor, Role.ADMIN)
     user = session.scalar(
-        select(User).where(User.id == user_id, User.organization_id == actor.organization_id)
+        select(User).where(
+            User.id == user_id,
+            User.organization_id == actor.organization_id,
+            User.deleted_at.is_(None),
+        )
     )
     if user is None:
         raise NotFound("No such user.")

@@ -99,6 +99,8 @@ OPERATIONS = [
     Op("delete", "/learn/reflections/{reflection_id}", MEMBER),
     Op("get", "/team/feed", MEMBER),
     Op("get", "/analytics", MANAGER),
+    Op("get", "/me/export", MEMBER),
+    Op("post", "/me/erase", MEMBER, {"confirm": "no"}),
     Op("get", "/organization/settings", ADMIN),
     Op("patch", "/organization/settings", ADMIN, {"target_retention": 0.8}),
 ]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import marshmallow as ma
 from flask.views import MethodView
+from marshmallow import validate
 
 from api import deps
 from api.auth import current_user, verified_claims
 from api.blueprint import Blueprint
 from api.models import User
 from api.resources.me.schemas import ME_EXAMPLE, JoinSchema, MePatchSchema, MeSchema
-from api.services import membership
+from api.services import membership, personal_data
 
 blp = Blueprint("me", __name__, description="The signed-in person's own profile.")
 
@@ -41,3 +43,49 @@ class Join(MethodView):
         return membership.join_with_code(
             deps.session(), claims=verified_claims(), join_code=data["join_code"], now=deps.now()
         )
+
+
+class PersonalDataSchema(ma.Schema):
+    profile = ma.fields.Dict()
+    enrollments = ma.fields.List(ma.fields.Dict())
+    lesson_progress = ma.fields.List(ma.fields.Dict())
+    review_logs = ma.fields.List(ma.fields.Dict(), metadata={"description": "Every answer"})
+    memory_states = ma.fields.List(ma.fields.Dict())
+    recap_logs = ma.fields.List(ma.fields.Dict())
+    reflections = ma.fields.List(ma.fields.Dict(), metadata={"description": "Shared ones too"})
+    application_prompts = ma.fields.List(ma.fields.Dict())
+    devices = ma.fields.List(ma.fields.Dict())
+    notifications = ma.fields.List(ma.fields.Dict())
+    reminder_preferences = ma.fields.List(ma.fields.Dict())
+    parameter_sets = ma.fields.List(ma.fields.Dict())
+
+
+class EraseSchema(ma.Schema):
+    confirm = ma.fields.String(
+        required=True,
+        validate=validate.Equal("delete my data", error="Send confirm: 'delete my data'."),
+    )
+
+
+@blp.route("/me/export")
+class Export(MethodView):
+    @blp.access()
+    @blp.response(
+        200,
+        PersonalDataSchema,
+        example={"profile": {"id": 2, "email": "lena@demo.bitewise.example"}, "review_logs": []},
+    )
+    def get(self) -> dict:
+        """Everything Bitewise holds about me (reviews, memory, reflections, pushes, ...)"""
+        return personal_data.export(deps.session(), user=current_user())
+
+
+@blp.route("/me/erase")
+class Erase(MethodView):
+    @blp.access()
+    @blp.arguments(EraseSchema, example={"confirm": "delete my data"})
+    @blp.response(204)
+    @blp.errors(422)
+    def post(self, _data: dict) -> None:
+        """Delete my data; only anonymous group figures remain (I can no longer sign in)"""
+        personal_data.erase(deps.session(), user=current_user(), now=deps.now())

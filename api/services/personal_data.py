@@ -1,0 +1,79 @@
+"""A learner's own data: everything Bitewise holds about them, and deleting it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import delete, inspect, select
+from sqlalchemy.orm import Session
+
+from api.models import (
+    ApplicationPrompt,
+    Base,
+    Device,
+    Enrollment,
+    LessonProgress,
+    MemoryState,
+    Notification,
+    ParameterSet,
+    RecapLog,
+    Reflection,
+    ReminderPreferences,
+    ReviewLog,
+    User,
+)
+
+# Tables holding a learner's own rows, by the column naming them.
+OWN_ROWS: list[tuple[type[Base], str]] = [
+    (ReviewLog, "user_id"),
+    (MemoryState, "user_id"),
+    (LessonProgress, "user_id"),
+    (RecapLog, "user_id"),
+    (Reflection, "author_id"),
+    (ApplicationPrompt, "user_id"),
+    (Device, "user_id"),
+    (Notification, "user_id"),
+    (ReminderPreferences, "user_id"),
+    (ParameterSet, "user_id"),
+    (Enrollment, "user_id"),
+]
+
+
+def _plain(row: Any) -> dict[str, Any]:
+    return {c.key: _value(getattr(row, c.key)) for c in inspect(row).mapper.column_attrs}
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def export(session: Session, *, user: User) -> dict[str, Any]:
+    """Everything about the learner, as stored (reviews, memory, reflections, pushes...)."""
+    data: dict[str, Any] = {"profile": _plain(user)}
+    for model, column in OWN_ROWS:
+        rows: Any = session.scalars(select(model).where(getattr(model, column) == user.id))
+        data[model.__tablename__] = [_plain(row) for row in rows]
+    return data
+
+
+def erase(session: Session, *, user: User, now: dt.datetime) -> None:
+    """Delete the learner's data. Only an anonymous tombstone stays: its enrollments
+    (status and dates, no answers) keep team and module figures true."""
+    # In OWN_ROWS order: reflections before the prompts they refer to, memory states
+    # before the parameter sets they name.
+    for model, column in OWN_ROWS:
+        if model is not Enrollment:
+            session.execute(delete(model).where(getattr(model, column) == user.id))
+    user.email = f"deleted-{user.id}@deleted.invalid"
+    user.display_name = ""
+    user.firebase_uid = None
+    user.locale = "en"
+    user.time_zone = "UTC"
+    user.deleted_at = now
+    session.commit()

@@ -29,6 +29,7 @@ from api.resources.practice.routes import blp as practice_blp
 from api.resources.settings.routes import blp as settings_blp
 from api.resources.teams.routes import blp as teams_blp
 from api.resources.users.routes import blp as users_blp
+from api.resources.xapi.routes import blp as xapi_blp
 
 API_TITLE = "Bitewise API"
 API_VERSION = "0.1.0"
@@ -47,6 +48,7 @@ BLUEPRINTS = [
     outbox_blp,
     application_blp,
     analytics_blp,
+    xapi_blp,
 ]
 
 

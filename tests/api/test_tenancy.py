@@ -100,6 +100,7 @@ OPERATIONS = [
     Op("get", "/team/feed", MEMBER),
     Op("get", "/analytics", MANAGER),
     Op("get", "/me/export", MEMBER),
+    Op("get", "/xapi/statements", ADMIN),
     Op("post", "/me/erase", MEMBER, {"confirm": "no"}),
     Op("get", "/organization/settings", ADMIN),
     Op("patch", "/organization/settings", ADMIN, {"target_retention": 0.8}),

@@ -1,0 +1,67 @@
+"""xAPI statements: completed, answered, tried at work; never reflections; stable ids."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from tests.api.practice_helpers import post_reviews, review, studied_module
+from tests.conftest import auth
+from tests.factories import TeamFactory, UserFactory
+
+
+def test_statements_of_the_organizations_learning(client: FlaskClient, db: Session, clock) -> None:
+    team = TeamFactory()
+    learner = UserFactory(team=team, organization=team.organization)
+    admin = UserFactory(admin=True, organization=team.organization)
+    module, items = studied_module(learner, items=2, completed=False, title="Feedback")
+    client.post(f"/learn/modules/{module.id}/studied", headers=auth(learner))
+    post_reviews(
+        client, learner, [review(items[0], clock.now()), review(items[1], clock.now(), right=False)]
+    )
+    [prompt] = client.get("/learn/prompts", headers=auth(learner)).get_json()
+    client.post(
+        f"/learn/prompts/{prompt['id']}/outcome",
+        json={
+            "outcome": "worked",
+            "reflection": {"body": "SECRET REFLECTION", "visibility": "team"},
+        },
+        headers=auth(learner),
+    )
+    UserFactory(admin=True)  # another organization, with nothing to see here
+    clock.advance(dt.timedelta(minutes=5))
+    response = client.get("/xapi/statements", headers=auth(admin))
+    statements = response.get_json()
+    verbs = sorted(s["verb"]["display"]["en"] for s in statements)
+    assert verbs == ["answered", "answered", "completed", "tried"]
+    assert "SECRET REFLECTION" not in response.get_data(as_text=True)
+    assert {s["actor"]["account"]["name"] for s in statements} == {str(learner.id)}
+    assert learner.email not in response.get_data(as_text=True)
+    answered = [s for s in statements if s["verb"]["display"]["en"] == "answered"]
+    assert sorted(s["result"]["success"] for s in answered) == [False, True]
+    assert answered[0]["result"]["duration"] == "PT10.0S"
+    tried = next(s for s in statements if s["verb"]["display"]["en"] == "tried")
+    assert tried["result"] == {"response": "worked"}
+    assert client.get("/xapi/statements", headers=auth(admin)).get_json() == statements  # same ids
+    page = client.get("/xapi/statements?page_size=2&page=2", headers=auth(admin))
+    assert page.get_json() == statements[2:4]
+    assert json.loads(page.headers["X-Pagination"])["total"] == 4
+
+
+def test_periods_are_bounded_and_learners_refused(client: FlaskClient, db: Session, clock) -> None:
+    admin = UserFactory(admin=True)
+    too_long = {"since": "2026-09-01T00:00:00+00:00", "until": "2026-11-01T00:00:00+00:00"}
+    assert (
+        client.get("/xapi/statements", query_string=too_long, headers=auth(admin)).status_code
+        == 422
+    )
+    backwards = {"since": "2026-11-02T00:00:00+00:00", "until": "2026-11-01T00:00:00+00:00"}
+    assert (
+        client.get("/xapi/statements", query_string=backwards, headers=auth(admin)).status_code
+        == 422
+    )
+    learner = UserFactory(organization=admin.organization)
+    assert client.get("/xapi/statements", headers=auth(learner)).status_code == 403

@@ -64,8 +64,12 @@ def group_report(
         raise NotFound("No such module.", code="module_not_found")
     until = until or now.date()
     since = since or until - dt.timedelta(weeks=8)
+    # Erased learners' tombstones hold no data: counting them would let fewer than K
+    # people's data through.
     learners = select(User.id).where(
-        User.organization_id == actor.organization_id, User.role == Role.LEARNER
+        User.organization_id == actor.organization_id,
+        User.role == Role.LEARNER,
+        User.deleted_at.is_(None),
     )
     if team_id is not None:
         learners = learners.where(User.team_id == team_id)

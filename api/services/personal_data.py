@@ -63,8 +63,9 @@ def export(session: Session, *, user: User) -> dict[str, Any]:
 
 
 def erase(session: Session, *, user: User, now: dt.datetime) -> None:
-    """Delete the learner's data. Only an anonymous tombstone stays: its enrollments
-    (status and dates, no answers) keep team and module figures true."""
+    """Delete the learner's data. Only an anonymous tombstone stays, with its enrollments
+    (status and dates, no answers) so that completion totals stay true; analytics do not
+    count it as a learner."""
     # In OWN_ROWS order: reflections before the prompts they refer to, memory states
     # before the parameter sets they name.
     for model, column in OWN_ROWS:

@@ -100,3 +100,11 @@ def test_managers_see_only_their_team_and_learners_nothing(client: FlaskClient, 
     assert (
         client.get(f"/analytics?module_id={module.id}", headers=auth(outsider)).status_code == 404
     )
+
+
+def test_erased_learners_do_not_count_towards_k(client: FlaskClient, team) -> None:
+    people = learners(team, 5)
+    manager = UserFactory(manager=True, organization=team.organization, team=team)
+    assert client.get("/analytics", headers=auth(manager)).get_json()["withheld"] is False
+    client.post("/me/erase", json={"confirm": "delete my data"}, headers=auth(people[0]))
+    assert client.get("/analytics", headers=auth(manager)).get_json()["withheld"] is True

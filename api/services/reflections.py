@@ -51,7 +51,15 @@ def _set_visibility(reflection: Reflection, user: User, visibility: str, now: dt
     if visibility in SHARED:
         if user.team_id is None:
             raise Invalid("You are in no team to share with.", code="no_team")
-        if reflection.visibility not in SHARED or reflection.team_id != user.team_id:
+        if visibility == "anonymous" and reflection.visibility == "team":
+            # Teammates saw it under a name: a new id and place, or they could follow it.
+            reflection.public_id = secrets.token_hex(16)
+            reflection.sort_key = None
+        if (
+            reflection.visibility not in SHARED
+            or reflection.team_id != user.team_id
+            or reflection.sort_key is None
+        ):
             # Only the day, and a random place within it: nothing that orders or dates
             # the post finely enough to tell who wrote it.
             reflection.team_id = user.team_id

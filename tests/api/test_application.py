@@ -209,3 +209,24 @@ def test_other_teams_and_organizations_see_nothing(client: FlaskClient, learner)
     assert (
         client.get(f"/team/feed?team_id={learner.team_id}", headers=auth(outsider)).get_json() == []
     )
+
+
+def test_going_anonymous_after_sharing_by_name_cuts_the_link(client: FlaskClient, learner) -> None:
+    teammate = UserFactory(organization=learner.organization, team=learner.team)
+    named = client.post(
+        "/learn/reflections", json={"body": "Oops", "visibility": "team"}, headers=auth(learner)
+    ).get_json()
+    [seen] = client.get("/team/feed", headers=auth(teammate)).get_json()
+    assert seen["id"] == named["id"] and seen["author"]["id"] == learner.id
+    changed = client.patch(
+        f"/learn/reflections/{named['id']}", json={"visibility": "anonymous"}, headers=auth(learner)
+    ).get_json()
+    assert changed["id"] != named["id"]
+    [now] = client.get("/team/feed", headers=auth(teammate)).get_json()
+    assert now["id"] == changed["id"] and now["author"] is None
+    assert (
+        client.patch(
+            f"/learn/reflections/{named['id']}", json={"body": "x"}, headers=auth(learner)
+        ).status_code
+        == 404
+    )

@@ -98,8 +98,8 @@ def group_report(
         "reason": None,
         "enrollment": _enrollment(session, ids, module_id),
         "participation": _participation(session, ids, module_id, since, until),
-        "recall": _recall(session, ids, module_id, now, organization.target_retention),
-        "application": _application(session, ids, module_id),
+        "recall": _recall(session, ids, module_id, now, organization.target_retention, k),
+        "application": _application(session, ids, module_id, k),
         "hard_items": _hard_items(session, ids, module_id, k),
     }
 
@@ -174,9 +174,15 @@ def _states(session: Session, ids: list[int], module_id: int | None) -> list[Mem
 
 
 def _recall(
-    session: Session, ids: list[int], module_id: int | None, now: dt.datetime, target: float
+    session: Session,
+    ids: list[int],
+    module_id: int | None,
+    now: dt.datetime,
+    target: float,
+    k: int,
 ) -> dict[str, float | None]:
-    """Mean predicted recall of the group, now and in 30 days without practice."""
+    """Mean predicted recall of the group, now and in 30 days without practice; null
+    unless at least k of its learners have practised (else it would describe fewer)."""
     model = MemoryModel(desired_retention=target)
     per_learner: dict[int, list[tuple[float, float]]] = defaultdict(list)
     later = now + dt.timedelta(days=30)
@@ -192,7 +198,7 @@ def _recall(
             s.lapses,
         )
         per_learner[s.user_id].append((model.recall(memory, now), model.recall(memory, later)))
-    if not per_learner:
+    if len(per_learner) < k:
         return {"now": None, "in_30_days": None}
     means = [
         (statistics.fmean(a for a, _ in v), statistics.fmean(b for _, b in v))
@@ -204,7 +210,10 @@ def _recall(
     }
 
 
-def _application(session: Session, ids: list[int], module_id: int | None) -> dict[str, int]:
+def _application(
+    session: Session, ids: list[int], module_id: int | None, k: int
+) -> dict[str, int | None]:
+    """Outcomes of "try this at work"; null unless at least k learners answered."""
     rows = session.scalars(
         _in_module(
             select(ApplicationPrompt.outcome).where(
@@ -214,8 +223,10 @@ def _application(session: Session, ids: list[int], module_id: int | None) -> dic
             module_id,
         )
     )
-    counts = Counter(rows)
-    return {outcome: counts.get(outcome, 0) for outcome in ("worked", "mixed", "not_yet")}
+    outcomes = list(rows)
+    counts = Counter(outcomes)
+    enough = len(outcomes) >= k
+    return {o: counts.get(o, 0) if enough else None for o in ("worked", "mixed", "not_yet")}
 
 
 def _hard_items(

@@ -108,3 +108,23 @@ def test_erased_learners_do_not_count_towards_k(client: FlaskClient, team) -> No
     assert client.get("/analytics", headers=auth(manager)).get_json()["withheld"] is False
     client.post("/me/erase", json={"confirm": "delete my data"}, headers=auth(people[0]))
     assert client.get("/analytics", headers=auth(manager)).get_json()["withheld"] is True
+
+
+def test_each_figure_rests_on_at_least_k_learners(client: FlaskClient, team, clock) -> None:
+    people = learners(team, 6)
+    manager = UserFactory(manager=True, organization=team.organization, team=team)
+    module, items = studied_module(people[0], items=2, completed=False)
+    for person in people[1:]:
+        EnrollmentFactory(user=person, module=module)
+    for person in people[:2]:  # only two practise, one tries it at work
+        post_reviews(client, person, [review(i, clock.now()) for i in items])
+    client.post(f"/learn/modules/{module.id}/studied", headers=auth(people[0]))
+    [prompt] = client.get("/learn/prompts", headers=auth(people[0])).get_json()
+    client.post(
+        f"/learn/prompts/{prompt['id']}/outcome", json={"outcome": "mixed"}, headers=auth(people[0])
+    )
+    report = client.get(f"/analytics?module_id={module.id}", headers=auth(manager)).get_json()
+    assert report["withheld"] is False and report["group"]["learners"] == 6
+    assert report["recall"] == {"now": None, "in_30_days": None}
+    assert report["application"] == {"worked": None, "mixed": None, "not_yet": None}
+    assert report["hard_items"] == []

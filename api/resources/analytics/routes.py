@@ -55,8 +55,16 @@ class ReportSchema(ma.Schema):
     reason = ma.fields.String(allow_none=True)
     enrollment = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
     participation = ma.fields.List(ma.fields.Nested(WeekSchema))
-    recall = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float(allow_none=True))
-    application = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+    recall = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Float(allow_none=True),
+        metadata={"description": "null unless at least K learners have practised"},
+    )
+    application = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Integer(allow_none=True),
+        metadata={"description": "null unless at least K learners answered"},
+    )
     hard_items = ma.fields.List(ma.fields.Nested(HardItemSchema))
 
 

@@ -33,6 +33,12 @@ def test_demo_load_is_idempotent_and_gives_working_content(app: Flask, db: Sessi
     response = client.get("/learn/modules", headers=auth(lena, uid="demo-lena"))
     assert response.status_code == 200
     assert len(response.get_json()) == 2
+    feed = client.get("/team/feed", headers=auth(lena, uid="demo-lena")).get_json()
+    assert sorted(e["author"] is None for e in feed) == [False, True]  # named and anonymous
+    [prompt] = client.get("/learn/prompts", headers=auth(lena, uid="demo-lena")).get_json()
+    assert (
+        prompt["status"] == "open" and prompt["module_title"] == "Running a blameless retrospective"
+    )
 
 
 def test_demo_token_signs_in_the_demo_learner(app: Flask, db: Session) -> None:

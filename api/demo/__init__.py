@@ -20,7 +20,7 @@ from api.models import (
     User,
 )
 from api.resources.modules.schemas import ModuleCreateSchema
-from api.services import content, enrollment, membership, reviews, versions
+from api.services import content, enrollment, membership, reflections, reviews, versions
 
 DEMO_ORGANIZATION = "Demo Co"
 ADMIN_EMAIL = "admin@demo.bitewise.example"
@@ -65,7 +65,35 @@ def load_demo(session: Session, *, now: dt.datetime) -> bool:
         session, actor=admin, data={"module_id": modules[0].id, "team_id": team.id}, now=now
     )
     _lenas_week(session, module=modules[0], now=now)
+    _team_reflections(session, now=now)
     return True
+
+
+def _team_reflections(session: Session, *, now: dt.datetime) -> None:
+    """Two shared reflections in the team feed: one by name, one anonymous."""
+    by_email = {
+        u.email: u for u in session.scalars(select(User).where(User.email.in_(LEARNER_EMAILS)))
+    }
+    reflections.create(
+        session,
+        user=by_email[LEARNER_EMAILS[1]],
+        now=now - dt.timedelta(days=2),
+        data={
+            "body": "Asking 'what made this sensible at the time?' in our incident review "
+            "turned a blame hunt into a list of missing alerts.",
+            "visibility": "team",
+        },
+    )
+    reflections.create(
+        session,
+        user=by_email[LEARNER_EMAILS[0]],
+        now=now - dt.timedelta(days=1),
+        data={
+            "body": "I was the one who missed the deploy step. Hearing it discussed without "
+            "names made it easy to admit and fix.",
+            "visibility": "anonymous",
+        },
+    )
 
 
 def _lenas_week(session: Session, *, module: Module, now: dt.datetime) -> None:

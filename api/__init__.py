@@ -27,6 +27,7 @@ from api.resources.modules.routes import blp as modules_blp
 from api.resources.outbox.routes import blp as outbox_blp
 from api.resources.practice.routes import blp as practice_blp
 from api.resources.settings.routes import blp as settings_blp
+from api.resources.team_space.routes import blp as team_space_blp
 from api.resources.teams.routes import blp as teams_blp
 from api.resources.users.routes import blp as users_blp
 from api.resources.xapi.routes import blp as xapi_blp
@@ -47,6 +48,7 @@ BLUEPRINTS = [
     devices_blp,
     outbox_blp,
     application_blp,
+    team_space_blp,
     analytics_blp,
     xapi_blp,
 ]

@@ -34,7 +34,11 @@ def test_demo_load_is_idempotent_and_gives_working_content(app: Flask, db: Sessi
     assert response.status_code == 200
     assert len(response.get_json()) == 2
     feed = client.get("/team/feed", headers=auth(lena, uid="demo-lena")).get_json()
-    assert sorted(e["author"] is None for e in feed) == [False, True]  # named and anonymous
+    kinds = sorted((e["kind"], e["author"] is None) for e in feed)
+    # A named and an anonymous reflection, an anonymous question with two answers.
+    assert kinds == [("question", True), ("reflection", False), ("reflection", True)]
+    [question] = [e for e in feed if e["kind"] == "question"]
+    assert question["answers"] == 2
     [prompt] = client.get("/learn/prompts", headers=auth(lena, uid="demo-lena")).get_json()
     assert (
         prompt["status"] == "open" and prompt["module_title"] == "Running a blameless retrospective"

@@ -20,7 +20,15 @@ from api.models import (
     User,
 )
 from api.resources.modules.schemas import ModuleCreateSchema
-from api.services import content, enrollment, membership, reflections, reviews, versions
+from api.services import (
+    content,
+    enrollment,
+    membership,
+    reflections,
+    reviews,
+    team_space,
+    versions,
+)
 
 DEMO_ORGANIZATION = "Demo Co"
 ADMIN_EMAIL = "admin@demo.bitewise.example"
@@ -94,6 +102,30 @@ def _team_reflections(session: Session, *, now: dt.datetime) -> None:
             "visibility": "anonymous",
         },
     )
+    # An anonymous question, answered by a teammate and by the manager, who found it useful.
+    maria = session.scalar(select(User).where(User.email == MANAGER_EMAIL))
+    assert maria is not None
+    asked = team_space.ask(
+        session,
+        user=by_email[LEARNER_EMAILS[1]],
+        now=now - dt.timedelta(days=1),
+        data={"body": "How do I raise a mistake in a retro when it was mine?", "anonymous": True},
+    )
+    team_space.answer(
+        session,
+        user=by_email[LEARNER_EMAILS[0]],
+        public_id=asked.public_id,
+        now=now - dt.timedelta(hours=20),
+        data={"body": "Describe what happened and what made it easy to miss; skip the apology."},
+    )
+    useful = team_space.answer(
+        session,
+        user=maria,
+        public_id=asked.public_id,
+        now=now - dt.timedelta(hours=19),
+        data={"body": "Say it first: once the person closest to it speaks plainly, others do too."},
+    )
+    team_space.mark_useful(session, user=maria, public_id=useful.public_id, now=now)
 
 
 def _lenas_week(session: Session, *, module: Module, now: dt.datetime) -> None:

@@ -21,6 +21,7 @@ from api.models.enrollment import (
 from api.models.organization import Organization, Role, Team, User
 from api.models.practice import MemoryState, ParameterSet, RecapLog, ReviewLog
 from api.models.push import Device, Notification, ReminderPreferences
+from api.models.team_space import ModerationAction, TeamAnswer, TeamQuestion
 
 __all__ = [
     "ApplicationPrompt",
@@ -34,6 +35,7 @@ __all__ = [
     "Lesson",
     "LessonProgress",
     "MemoryState",
+    "ModerationAction",
     "Module",
     "ModuleStatus",
     "ModuleVersion",
@@ -46,7 +48,9 @@ __all__ = [
     "ReviewLog",
     "Role",
     "Team",
+    "TeamAnswer",
     "TeamAssignment",
+    "TeamQuestion",
     "User",
     "Visibility",
 ]

@@ -62,5 +62,7 @@ class Reflection(Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))  # when shared
     shared_on: Mapped[dt.date | None] = mapped_column()
     sort_key: Mapped[str | None] = mapped_column(String(32))
+    # Set by a moderator: out of the feed, still the author's.
+    hidden_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

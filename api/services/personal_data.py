@@ -22,6 +22,8 @@ from api.models import (
     Reflection,
     ReminderPreferences,
     ReviewLog,
+    TeamAnswer,
+    TeamQuestion,
     User,
 )
 
@@ -32,6 +34,8 @@ OWN_ROWS: list[tuple[type[Base], str]] = [
     (LessonProgress, "user_id"),
     (RecapLog, "user_id"),
     (Reflection, "author_id"),
+    (TeamAnswer, "author_id"),
+    (TeamQuestion, "author_id"),
     (ApplicationPrompt, "user_id"),
     (Device, "user_id"),
     (Notification, "user_id"),
@@ -66,8 +70,11 @@ def erase(session: Session, *, user: User, now: dt.datetime) -> None:
     """Delete the learner's data. Only an anonymous tombstone stays, with its enrollments
     (status and dates, no answers) so that completion totals stay true; analytics do not
     count it as a learner."""
-    # In OWN_ROWS order: reflections before the prompts they refer to, memory states
-    # before the parameter sets they name.
+    # Their questions go with the answers others gave to them.
+    asked = select(TeamQuestion.id).where(TeamQuestion.author_id == user.id)
+    session.execute(delete(TeamAnswer).where(TeamAnswer.question_id.in_(asked)))
+    # In OWN_ROWS order: reflections before the prompts they refer to, answers before
+    # questions, memory states before the parameter sets they name.
     for model, column in OWN_ROWS:
         if model is not Enrollment:
             session.execute(delete(model).where(getattr(model, column) == user.id))

@@ -11,8 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.errors import Invalid, NotFound
-from api.models import Module, Reflection, Role, User
-from api.services._query import paginate
+from api.models import Module, Reflection, User
 from scheduler.timing import local_date
 
 SHARED = ("team", "anonymous")
@@ -103,28 +102,3 @@ def update(
 def delete(session: Session, *, user: User, public_id: str) -> None:
     session.delete(_own(session, user, public_id))
     session.commit()
-
-
-def team_feed(
-    session: Session, *, user: User, team_id: int | None, page: int, page_size: int
-) -> tuple[list[Reflection], int, dict[int, str]]:
-    """Shared reflections of a team: the caller's own team (admins: any of theirs)."""
-    if team_id is None or (user.role is not Role.ADMIN and team_id != user.team_id):
-        team_id = user.team_id
-    if team_id is None:
-        return [], 0, {}
-    stmt = (
-        select(Reflection)
-        .where(
-            Reflection.organization_id == user.organization_id,
-            Reflection.team_id == team_id,
-            Reflection.visibility.in_(SHARED),
-        )
-        .order_by(Reflection.shared_on.desc(), Reflection.sort_key)
-    )
-    rows, total = paginate(session, stmt, page=page, page_size=page_size)
-    named = {r.author_id for r in rows if r.visibility == "team"}
-    names = dict(
-        session.execute(select(User.id, User.display_name).where(User.id.in_(named))).all()
-    )
-    return rows, total, names

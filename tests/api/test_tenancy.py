@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from api.cli import render_spec
-from api.models import ApplicationPrompt, EnrollmentStatus, Reflection
+from api.models import ApplicationPrompt, EnrollmentStatus, Reflection, TeamAnswer, TeamQuestion
 from tests.conftest import auth
 from tests.factories import (
     T0,
@@ -98,6 +98,15 @@ OPERATIONS = [
     Op("patch", "/learn/reflections/{reflection_id}", MEMBER, {"body": "Defaced"}),
     Op("delete", "/learn/reflections/{reflection_id}", MEMBER),
     Op("get", "/team/feed", MEMBER),
+    Op("post", "/team/questions", MEMBER, {"body": "Probe"}),
+    Op("get", "/team/questions/{question_id}", MEMBER),
+    Op("delete", "/team/questions/{question_id}", MEMBER),
+    Op("post", "/team/questions/{question_id}/answers", MEMBER, {"body": "Probe"}),
+    Op("post", "/team/answers/{answer_id}/useful", MANAGER),
+    Op("post", "/team/answers/{answer_id}/item", ADMIN, {"lesson_id": 1}),
+    Op("post", "/team/posts/{post_id}/hide", MANAGER, {"reason": "Probe"}),
+    Op("post", "/team/posts/{post_id}/restore", MANAGER, {"reason": "Probe"}),
+    Op("get", "/team/moderation", MANAGER),
     Op("get", "/analytics", MANAGER),
     Op("get", "/me/export", MEMBER),
     Op("get", "/xapi/statements", ADMIN),
@@ -142,7 +151,23 @@ def world(db: Session) -> dict:
         created_at=T0,
         updated_at=T0,
     )
-    db.add_all([prompt, reflection])
+    question = TeamQuestion(
+        public_id="c" * 32,
+        organization_id=org.id,
+        team_id=team.id,
+        author_id=learner.id,
+        body="Anyone?",
+        anonymous=True,
+        asked_on=T0.date(),
+        sort_key="d" * 32,
+        created_at=T0,
+    )
+    db.add_all([prompt, reflection, question])
+    db.flush()
+    answer = TeamAnswer(
+        public_id="e" * 32, question_id=question.id, author_id=manager.id, body="Yes", created_at=T0
+    )
+    db.add(answer)
     db.flush()
     notification = NotificationFactory(user=learner)
     outsider_admin = UserFactory(admin=True)
@@ -164,6 +189,9 @@ def world(db: Session) -> dict:
             "notification_id": notification.id,
             "prompt_id": prompt.id,
             "reflection_id": reflection.public_id,
+            "question_id": question.public_id,
+            "answer_id": answer.public_id,
+            "post_id": answer.public_id,
         },
         "enrollment": enrollment,
     }
@@ -219,7 +247,7 @@ def test_learners_get_403_on_manager_operations(client: FlaskClient, world: dict
 def test_other_organizations_get_404_and_change_nothing(
     client: FlaskClient, world: dict, op: Op
 ) -> None:
-    attacker = world["outsider_admin"] if op.access == ADMIN else world["outsider"]
+    attacker = world["outsider_admin"] if op.access in (ADMIN, MANAGER) else world["outsider"]
     before = client.get(f"/modules/{world['ids']['module_id']}", headers=auth(world["admin"]))
     response = call(client, op, world["ids"], auth(attacker))
     if op.path in SCOPED_DELETES:

@@ -5,18 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Page
 
 from api import deps
 from api.auth import current_user
 from api.blueprint import Blueprint
 from api.models import ApplicationPrompt, Module
 from api.resources.application.schemas import (
-    FEED_EXAMPLE,
     PROMPT_EXAMPLE,
     REFLECTION_EXAMPLE,
-    FeedEntrySchema,
-    FeedQuerySchema,
     OutcomeSchema,
     PromptSchema,
     ReflectionInSchema,
@@ -124,35 +120,3 @@ class ReflectionById(MethodView):
     def delete(self, public_id: str) -> None:
         """Delete my reflection"""
         reflections.delete(deps.session(), user=current_user(), public_id=public_id)
-
-
-@blp.route("/team/feed")
-class TeamFeed(MethodView):
-    @blp.access()
-    @blp.arguments(FeedQuerySchema, location="query", as_kwargs=True)
-    @blp.response(200, FeedEntrySchema(many=True), example=[FEED_EXAMPLE])
-    @blp.paginate()
-    def get(self, pagination_parameters: Page, team_id: int | None = None) -> list:
-        """My team's shared reflections: by day, in no order that gives an author away"""
-        user = current_user()
-        rows, pagination_parameters.item_count, names = reflections.team_feed(
-            deps.session(),
-            user=user,
-            team_id=team_id,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-        )
-        return [
-            {
-                "id": r.public_id,
-                "body": r.body,
-                "shared_on": r.shared_on,
-                # Which module an anonymous post is about can point at its author.
-                "module_id": r.module_id if r.visibility == "team" else None,
-                "author": {"id": r.author_id, "display_name": names[r.author_id]}
-                if r.visibility == "team"
-                else None,
-                "mine": r.author_id == user.id,
-            }
-            for r in rows
-        ]

@@ -29,28 +29,12 @@ class ReflectionSchema(ma.Schema):
     visibility = ma.fields.String()
     module_id = ma.fields.Integer(allow_none=True)
     shared_on = ma.fields.Date(allow_none=True)
+    hidden = ma.fields.Function(
+        lambda r: r.hidden_at is not None,
+        metadata={"description": "Hidden from the team by a moderator"},
+    )
     created_at = UtcDateTime()
     updated_at = UtcDateTime()
-
-
-class AuthorSchema(ma.Schema):
-    id = ma.fields.Integer()
-    display_name = ma.fields.String()
-
-
-class FeedEntrySchema(ma.Schema):
-    id = ma.fields.String(metadata={"description": "Random; says nothing about order or author"})
-    body = ma.fields.String()
-    shared_on = ma.fields.Date(metadata={"description": "The day only"})
-    module_id = ma.fields.Integer(allow_none=True)
-    author = ma.fields.Nested(
-        AuthorSchema, allow_none=True, metadata={"description": "null: anonymous"}
-    )
-    mine = ma.fields.Boolean(metadata={"description": "Yours (only you see true)"})
-
-
-class FeedQuerySchema(ma.Schema):
-    team_id = Id(metadata={"description": "Admins: another team of the organization"})
 
 
 class OutcomeReflectionSchema(ma.Schema):
@@ -85,16 +69,9 @@ REFLECTION_EXAMPLE = {
     "visibility": "anonymous",
     "module_id": 2,
     "shared_on": "2026-11-24",
+    "hidden": False,
     "created_at": "2026-11-24T15:02:11+00:00",
     "updated_at": "2026-11-24T15:02:11+00:00",
-}
-FEED_EXAMPLE = {
-    "id": "9f0c1e6b2a7d4c3e8b5a1f2d3c4b5a69",
-    "body": "Naming the behaviour, not the person, kept the conversation calm.",
-    "shared_on": "2026-11-24",
-    "module_id": 2,
-    "author": None,
-    "mine": False,
 }
 PROMPT_EXAMPLE = {
     "id": 4,

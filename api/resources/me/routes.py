@@ -54,6 +54,8 @@ class PersonalDataSchema(ma.Schema):
     recap_logs = ma.fields.List(ma.fields.Dict())
     reflections = ma.fields.List(ma.fields.Dict(), metadata={"description": "Shared ones too"})
     application_prompts = ma.fields.List(ma.fields.Dict())
+    team_questions = ma.fields.List(ma.fields.Dict(), metadata={"description": "Anonymous too"})
+    team_answers = ma.fields.List(ma.fields.Dict())
     devices = ma.fields.List(ma.fields.Dict())
     notifications = ma.fields.List(ma.fields.Dict())
     reminder_preferences = ma.fields.List(ma.fields.Dict())

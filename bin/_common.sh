@@ -31,3 +31,19 @@ ensure_venv() {
         touch "$stamp"
     fi
 }
+
+# The local, embedded set-up that bin/run starts and bin/token signs people into.
+local_env() {
+    mkdir -p instance
+    export DATABASE_URL="${DATABASE_URL:-sqlite:///$ROOT/instance/bitewise.db}"
+    export PORT="${PORT:-8000}"
+    export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:$PORT}"
+    export LOG_FORMAT="${LOG_FORMAT:-text}"
+    # Plan reminders every minute locally (production default: every 5 minutes).
+    export BITEWISE_PLAN_EVERY="${BITEWISE_PLAN_EVERY:-60}"
+    # Local sign-in follows the Firebase Auth emulator convention (unsigned tokens).
+    # The app refuses this variable in production.
+    if [ "${BITEWISE_ENV:-development}" != production ]; then
+        export FIREBASE_AUTH_EMULATOR_HOST="${FIREBASE_AUTH_EMULATOR_HOST:-127.0.0.1:9099}"
+    fi
+}

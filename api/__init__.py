@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import Connection, Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import docs
 from api.clock import Clock, SystemClock
@@ -13,6 +14,8 @@ from api.config import Config
 from api.db import Database
 from api.extensions import BitewiseApi
 from api.firebase import init_firebase_app
+from api.http_headers import init_headers
+from api.limits import init_limits
 from api.metrics import metrics
 from api.request_log import configure_logging, install_request_logging
 from api.resources.analytics.routes import blp as analytics_blp
@@ -64,6 +67,10 @@ def create_app(
     config = config or Config.from_env()
     configure_logging(config)
     app = Flask(__name__)
+    if config.proxy_hops:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=config.proxy_hops, x_proto=config.proxy_hops
+        )
     app.config.update(_flask_settings(config))
     app.url_map.converters["id"] = IdConverter
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep schema field order
@@ -90,6 +97,8 @@ def create_app(
     app.register_blueprint(docs.assets)
     app.register_blueprint(metrics)
     app.extensions["bitewise.api"] = api
+    init_limits(app, config)
+    init_headers(app, config)
 
     install_request_logging(app)
     from api.cli import register_commands

@@ -38,6 +38,20 @@ class Blueprint(flask_smorest.Blueprint):
 
         return decorator
 
+    def limit(self, *limits: Callable) -> Callable:
+        """Apply rate limits from ``api.limits`` and document their 429.
+
+        Put it right under ``access`` so that limits count the signed-in caller and a
+        refused request costs no body parsing.
+        """
+
+        def decorator(func: Callable) -> Callable:
+            for limit in reversed(limits):
+                func = limit(func)
+            return self.alt_response(429, response="TOO_MANY_REQUESTS")(func)
+
+        return decorator
+
     def errors(self, *statuses: int) -> Callable:
         """Document error responses by status, pointing at the shared components."""
 

@@ -57,6 +57,14 @@ class Config:
     retry_base: float = 5.0
     # Bearer token that /metrics requires; unset in development means open.
     metrics_token: str | None = None
+    # Rate limits' shared storage; unset: each process counts in memory.
+    redis_url: str | None = None
+    rate_limits: bool = True
+    # Origins allowed to call the API from a browser; none: CORS stays off.
+    cors_origins: tuple[str, ...] = ()
+    # Proxies in front of the app (load balancer: 1) whose X-Forwarded-For we believe;
+    # per-IP limits count the client's address only when this is right.
+    proxy_hops: int = 0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -85,6 +93,12 @@ class Config:
             claim_ttl=_int(env, "BITEWISE_CLAIM_TTL", 60),
             retry_base=float(env.get("BITEWISE_RETRY_BASE") or 5.0),
             metrics_token=env.get("BITEWISE_METRICS_TOKEN") or None,
+            redis_url=env.get("REDIS_URL") or None,
+            proxy_hops=_int(env, "BITEWISE_PROXY_HOPS", 0),
+            rate_limits=env.get("BITEWISE_RATE_LIMITS", "on") != "off",
+            cors_origins=tuple(
+                o.strip() for o in env.get("BITEWISE_CORS_ORIGINS", "").split(",") if o.strip()
+            ),
         )
         return config.validated()
 

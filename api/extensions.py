@@ -7,6 +7,7 @@ from typing import Any
 
 import flask_smorest
 from flask import current_app
+from flask_limiter.errors import RateLimitExceeded
 from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -29,6 +30,11 @@ class BitewiseApi(flask_smorest.Api):
         message = data.get("message")
         if status == 400 and errors and "json" in errors and not message:
             message = "The body is not valid JSON."
+        if isinstance(error, RateLimitExceeded):
+            # flask-limiter adds Retry-After (seconds) and X-RateLimit-* to this response.
+            code = "rate_limited"
+            message = f"Too many requests ({error.description}); retry after Retry-After seconds."
+            return error_body(429, code=code, message=message), 429, {}
         if status >= 500:
             current_app.logger.error("server error %s", status, exc_info=error)
         return (

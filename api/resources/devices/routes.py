@@ -7,6 +7,7 @@ from flask.views import MethodView
 from api import deps
 from api.auth import current_user
 from api.blueprint import Blueprint
+from api.limits import per_user
 from api.resources.devices.schemas import (
     DEVICE_EXAMPLE,
     PREFERENCES_EXAMPLE,
@@ -33,6 +34,7 @@ class Devices(MethodView):
         return devices.list_devices(deps.session(), user=current_user())
 
     @blp.access()
+    @blp.limit(per_user("10/minute"))
     @blp.arguments(
         DeviceSchema,
         example={
@@ -87,6 +89,7 @@ class Reminders(MethodView):
 @blp.route("/notifications/<id:notification_id>/opened")
 class Opened(MethodView):
     @blp.access()
+    @blp.limit(per_user("120/minute"))
     @blp.response(204)
     @blp.errors(404)
     def post(self, notification_id: int) -> None:

@@ -9,6 +9,7 @@ from marshmallow import validate
 from api import deps
 from api.auth import current_user, verified_claims
 from api.blueprint import Blueprint
+from api.limits import per_identity, per_ip, per_user
 from api.models import User
 from api.resources.me.schemas import ME_EXAMPLE, JoinSchema, MePatchSchema, MeSchema
 from api.services import membership, personal_data
@@ -19,6 +20,7 @@ blp = Blueprint("me", __name__, description="The signed-in person's own profile.
 @blp.route("/me")
 class Me(MethodView):
     @blp.access()
+    @blp.limit(per_user("60/minute"))
     @blp.response(200, MeSchema, example=ME_EXAMPLE)
     def get(self) -> User:
         """Who am I?"""
@@ -35,6 +37,7 @@ class Me(MethodView):
 @blp.route("/join")
 class Join(MethodView):
     @blp.access(member=False)
+    @blp.limit(per_identity("10/minute"), per_ip("60/minute"))
     @blp.arguments(JoinSchema, example={"join_code": "K7PQ2XMA"})
     @blp.response(201, MeSchema, example=ME_EXAMPLE)
     @blp.errors(404, 409)

@@ -7,6 +7,7 @@ from flask.views import MethodView
 from api import deps
 from api.auth import current_user
 from api.blueprint import Blueprint
+from api.limits import per_ip, per_user
 from api.models import Item
 from api.resources.practice.schemas import (
     BATCH_RESULT_EXAMPLE,
@@ -47,6 +48,7 @@ def _item(item: Item, module_title: str) -> dict:
 @blp.route("/reviews")
 class Reviews(MethodView):
     @blp.access()
+    @blp.limit(per_user("30/minute"), per_ip("1200/minute"))
     @blp.arguments(ReviewBatchSchema, example={"reviews": [REVIEW_EXAMPLE]})
     @blp.response(200, ReviewBatchResultSchema, example=BATCH_RESULT_EXAMPLE)
     @blp.errors(422)

@@ -16,7 +16,7 @@ from api.extensions import BitewiseApi
 from api.firebase import init_firebase_app
 from api.http_headers import init_headers
 from api.limits import init_limits
-from api.metrics import metrics
+from api.metrics import init_request_metrics, metrics
 from api.request_log import configure_logging, install_request_logging
 from api.resources.analytics.routes import blp as analytics_blp
 from api.resources.application.routes import blp as application_blp
@@ -98,6 +98,7 @@ def create_app(
     app.register_blueprint(metrics)
     app.extensions["bitewise.api"] = api
     init_limits(app, config)
+    init_request_metrics(app)
     init_headers(app, config)
 
     install_request_logging(app)

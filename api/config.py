@@ -65,6 +65,9 @@ class Config:
     # Proxies in front of the app (load balancer: 1) whose X-Forwarded-For we believe;
     # per-IP limits count the client's address only when this is right.
     proxy_hops: int = 0
+    # Set by gunicorn.conf.py: request metrics of all workers are summed from files here
+    # (prometheus_client reads the same variable).
+    prometheus_multiproc_dir: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -95,6 +98,7 @@ class Config:
             metrics_token=env.get("BITEWISE_METRICS_TOKEN") or None,
             redis_url=env.get("REDIS_URL") or None,
             proxy_hops=_int(env, "BITEWISE_PROXY_HOPS", 0),
+            prometheus_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
             rate_limits=env.get("BITEWISE_RATE_LIMITS", "on") != "off",
             cors_origins=tuple(
                 o.strip() for o in env.get("BITEWISE_CORS_ORIGINS", "").split(",") if o.strip()

@@ -169,6 +169,8 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
         "PORT": str(port),
         "WEB_CONCURRENCY": str(args.workers),
+        # All load comes from one address: per-IP limits would measure the limiter.
+        "BITEWISE_RATE_LIMITS": "off",
     }
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "api:create_app()"],

@@ -42,3 +42,18 @@ def test_metrics_need_the_token_when_one_is_set(config, connection, clock, db: S
     assert client.get("/metrics").status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+
+
+def test_request_rate_latency_and_errors_by_endpoint(client: FlaskClient, db: Session) -> None:
+    for _ in range(3):
+        client.get("/healthz")
+    client.get("/modules/12")  # no token: 401
+    client.get("/nowhere")
+    values = samples(client.get("/metrics").get_data(as_text=True))
+    ok = (("method", "GET"), ("status", "200"), ("url_rule", "/healthz"))
+    assert values[("bitewise_http_request_duration_seconds_count", ok)] == 3
+    bucket = values[("bitewise_http_request_duration_seconds_bucket", (("le", "5.0"), *ok))]
+    assert bucket == 3
+    denied = (("method", "GET"), ("status", "401"), ("url_rule", "/modules/<id:module_id>"))
+    assert values[("bitewise_http_request_duration_seconds_count", denied)] == 1
+    assert values[("bitewise_http_request_total", (("method", "GET"), ("status", "401")))] >= 1

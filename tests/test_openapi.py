@@ -6,6 +6,7 @@ import json
 
 import pytest
 from flask import Flask
+from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
 from api.cli import SPEC_PATH, render_spec
@@ -84,3 +85,34 @@ def test_error_responses_carry_the_error_shape(spec: dict) -> None:
     assert {"code", "status", "error", "message"} <= set(schema["required"])
     not_found = spec["components"]["responses"]["NOT_FOUND"]["content"]["application/json"]
     assert not_found["example"]["code"] == 404
+
+
+def _media_examples(spec: dict):
+    """(where, schema, example) for every JSON request body and response, errors included."""
+    for path, method, operation in operations(spec):
+        where = f"{method.upper()} {path}"
+        body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+        if body is not None:
+            yield f"{where} request", body["schema"], body.get("example")
+        for status, response in operation["responses"].items():
+            if "$ref" in response:
+                response = spec["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+            media = response.get("content", {}).get("application/json")
+            if media is not None:
+                yield f"{where} {status}", media["schema"], media.get("example")
+
+
+def test_every_example_is_valid_against_its_own_schema(spec: dict) -> None:
+    problems = []
+    checked = 0
+    for where, schema, example in _media_examples(spec):
+        if example is None:
+            problems.append(f"{where}: no example")
+            continue
+        # The schema's $refs point into the spec's components: give them a root to resolve in.
+        rooted = {"allOf": [schema], "components": spec["components"]}
+        validator = OAS30Validator(rooted, format_checker=OAS30Validator.FORMAT_CHECKER)
+        problems += [f"{where}: {e.json_path}: {e.message}" for e in validator.iter_errors(example)]
+        checked += 1
+    assert problems == []
+    assert checked > 150  # every operation's bodies and responses, not a handful

@@ -38,7 +38,7 @@ class Devices(MethodView):
     @blp.arguments(
         DeviceSchema,
         example={
-            "token": "fQx3...APA91bH",
+            "token": "fQx3kT9zRb2:APA91bHnV0x7Lc2QmW8yZ4pD6sJ1eK3uA9tG5hN0rB",
             "platform": "android",
             "app_version": "1.4.0",
             "locale": "de-DE",

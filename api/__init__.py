@@ -17,6 +17,7 @@ from api.firebase import init_firebase_app
 from api.http_headers import init_headers
 from api.limits import init_limits
 from api.metrics import init_request_metrics, metrics
+from api.operation_ids import OperationIdPlugin
 from api.request_log import configure_logging, install_request_logging
 from api.resources.analytics.routes import blp as analytics_blp
 from api.resources.application.routes import blp as application_blp
@@ -81,6 +82,7 @@ def create_app(
 
     api = BitewiseApi(
         spec_kwargs={
+            "extra_plugins": [OperationIdPlugin()],
             "info": {
                 "description": "Microlearning at work: content, spaced practice, reminders. "
                 "Authorize with a Firebase ID token (button 'Authorize')."

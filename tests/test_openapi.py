@@ -116,3 +116,9 @@ def test_every_example_is_valid_against_its_own_schema(spec: dict) -> None:
         checked += 1
     assert problems == []
     assert checked > 150  # every operation's bodies and responses, not a handful
+
+
+def test_every_operation_has_a_unique_name_for_generated_clients(spec: dict) -> None:
+    names = [operation.get("operationId") for _, _, operation in operations(spec)]
+    assert None not in names
+    assert len(names) == len(set(names))

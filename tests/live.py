@@ -57,28 +57,28 @@ def live_server(database_url: str, *, workers: int = 2, **extra: str) -> Iterato
     port = free_port()
     env = server_env(database_url, port, WEB_CONCURRENCY=str(workers), **extra)
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    log = tempfile.TemporaryFile(mode="w+")  # a file, not a pipe: a full pipe would block it
-    server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "api:create_app()"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
+    # A file, not a pipe: nobody reads it while the server runs, and a full pipe blocks.
+    with tempfile.TemporaryFile(mode="w+") as log:
+        server = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "api:create_app()"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
         try:
-            wait_until_ready(url)
-        except TimeoutError:
-            server.terminate()
-            log.seek(0)
-            raise RuntimeError(f"gunicorn did not start: {log.read()[-2000:]}") from None
-        yield url
-    finally:
-        if server.poll() is None:
-            server.terminate()
             try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        log.close()
+                wait_until_ready(url)
+            except TimeoutError:
+                server.terminate()
+                log.seek(0)
+                raise RuntimeError(f"gunicorn did not start: {log.read()[-2000:]}") from None
+            yield url
+        finally:
+            if server.poll() is None:
+                server.terminate()
+                try:
+                    server.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    server.kill()

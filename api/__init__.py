@@ -15,6 +15,7 @@ from api.db import Database
 from api.extensions import BitewiseApi
 from api.firebase import init_firebase_app
 from api.http_headers import init_headers
+from api.input_guard import init_input_guard
 from api.limits import init_limits
 from api.metrics import init_request_metrics, metrics
 from api.operation_ids import OperationIdPlugin
@@ -104,6 +105,7 @@ def create_app(
     init_headers(app, config)
 
     install_request_logging(app)
+    init_input_guard(app)  # after the request id is set: its 422 carries one
     from api.cli import register_commands
 
     register_commands(app)

@@ -52,6 +52,16 @@ class Blueprint(flask_smorest.Blueprint):
 
         return decorator
 
+    def links(self, status: int, **targets: tuple[str, dict[str, str]]) -> Callable:
+        """OpenAPI links from a response to the operations that take what it created:
+        ``name=(operationId, {parameter: runtime expression})``. Clients and schemathesis'
+        stateful runs follow them."""
+        links = {
+            name: {"operationId": operation, "parameters": parameters}
+            for name, (operation, parameters) in targets.items()
+        }
+        return self.doc(responses={status: {"links": links}})
+
     def errors(self, *statuses: int) -> Callable:
         """Document error responses by status, pointing at the shared components."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http
+import time
 from typing import Any
 
 import flask_smorest
@@ -13,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from api.errors import DomainError, ErrorSchema, error_body, example_error
+from api.limits import limiter
 
 
 class BitewiseApi(flask_smorest.Api):
@@ -31,10 +33,11 @@ class BitewiseApi(flask_smorest.Api):
         if status == 400 and errors and "json" in errors and not message:
             message = "The body is not valid JSON."
         if isinstance(error, RateLimitExceeded):
-            # flask-limiter adds Retry-After (seconds) and X-RateLimit-* to this response.
-            code = "rate_limited"
-            message = f"Too many requests ({error.description}); retry after Retry-After seconds."
-            return error_body(429, code=code, message=message), 429, {}
+            breached = limiter.current_limit
+            wait = max(1, breached.reset_at - int(time.time())) if breached else 60
+            message = f"Too many requests ({error.description}); retry in {wait} s."
+            body = error_body(429, code="rate_limited", message=message)
+            return body, 429, {"Retry-After": str(wait)}
         if status >= 500:
             current_app.logger.error("server error %s", status, exc_info=error)
         return (
@@ -60,6 +63,34 @@ class BitewiseApi(flask_smorest.Api):
             503, code="database_unavailable", message="The database is unavailable; retry shortly."
         )
         return body, 503, {"Retry-After": "2"}
+
+    def _register_pagination_header(self) -> None:
+        # The header carries JSON text: say so with `content`. flask-smorest's `schema:
+        # object` tells clients and validators to expect an object where a string arrives.
+        fields = ("total", "total_pages", "first_page", "last_page", "page")
+        metadata = {
+            "type": "object",
+            "properties": {
+                name: {"type": "integer"} for name in (*fields, "previous_page", "next_page")
+            },
+            "required": list(fields),
+        }
+        self.spec.components.header(
+            "PAGINATION",
+            {
+                "description": "Pagination metadata, as JSON",
+                "content": {
+                    "application/json": {
+                        "schema": metadata,
+                        "example": {
+                            **{"total": 42, "total_pages": 5, "first_page": 1},
+                            **{"last_page": 5, "page": 1, "next_page": 2},
+                        },
+                    }
+                },
+            },
+            lazy=True,
+        )
 
     def _register_responses(self) -> None:
         # flask-smorest registers one response component per status; ours carry an example.

@@ -24,8 +24,9 @@ UNLIMITED = {"health.healthz", "health.readyz", "metrics.scrape"}
 
 limiter = Limiter(
     key_func=get_remote_address,
-    headers_enabled=True,
-    retry_after="delta-seconds",
+    # Retry-After on the 429 only (api/extensions.py): flask-limiter's headers would put
+    # one on every response, and overrule a 503's own.
+    headers_enabled=False,
     strategy="sliding-window-counter",
     swallow_errors=True,
     in_memory_fallback_enabled=True,

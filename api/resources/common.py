@@ -58,3 +58,12 @@ class UtcDateTime(ma.fields.AwareDateTime):
         if value is not None:
             value = value.astimezone(dt.UTC)
         return super()._serialize(value, attr, obj, **kwargs)
+
+
+class StoredDate(ma.fields.Date):
+    """A date kept as ISO text in a JSON column (holidays, working-day lists)."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str):
+            value = dt.date.fromisoformat(value)
+        return super()._serialize(value, attr, obj, **kwargs)

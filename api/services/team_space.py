@@ -28,7 +28,7 @@ from api.models import (
     User,
 )
 from api.services import items
-from api.services._query import paginate
+from api.services._query import page_offset, paginate
 from api.services.reflections import SHARED
 from scheduler.timing import local_date
 
@@ -78,11 +78,14 @@ def feed(
     )
     posts = union_all(shared, asked).subquery()
     total = session.scalar(select(func.count()).select_from(posts)) or 0
+    offset = page_offset(page, page_size, total)
+    if offset is None:
+        return [], total
     page_rows = session.execute(
         select(posts.c.kind, posts.c.row_id)
         .order_by(posts.c.day.desc(), posts.c.sort_key)
         .limit(page_size)
-        .offset((page - 1) * page_size)
+        .offset(offset)
     ).all()
     ids = {"reflection": [], "question": []}  # type: dict[str, list[int]]
     for row_kind, row_id in page_rows:

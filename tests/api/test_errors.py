@@ -64,6 +64,27 @@ def test_body_that_is_not_an_object_is_422(client: FlaskClient, admin) -> None:
     assert_error(response, 422)
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("patch", "/me", {"display_name": "Ann\u0000"}),
+        ("post", "/users", {"email": "a@b.example", "display_name": "x\u0000y"}),
+        ("post", "/learn/reflections", {"body": "ok", "nested": ["\u0000"]}),
+    ],
+)
+def test_nul_characters_are_422_not_a_500(client: FlaskClient, admin, method, path, body):
+    """Found by schemathesis: PostgreSQL refuses NUL in text, and that was a 500."""
+    response = getattr(client, method)(path, json=body, headers=auth(admin))
+    assert_error(response, 422, "nul_character")
+    assert_error(client.get("/team/feed?team_id=1%00", headers=auth(admin)), 422, "nul_character")
+
+
+def test_a_locale_longer_than_its_column_is_422(client: FlaskClient, admin) -> None:
+    """Found by schemathesis: a valid-looking 40-character tag was a 500 on PostgreSQL."""
+    tag = "de" + "-abcdefgh" * 5
+    assert_error(client.patch("/me", json={"locale": tag}, headers=auth(admin)), 422)
+
+
 def test_oversized_body_is_413(client: FlaskClient, admin) -> None:
     huge = {"name": "x" * (2 * 1024 * 1024)}
     response = client.post("/teams", json=huge, headers=auth(admin))
@@ -86,6 +107,13 @@ def test_missing_but_valid_id_is_404(client: FlaskClient, admin) -> None:
 )
 def test_bad_pagination_is_422(client: FlaskClient, admin, query: str) -> None:
     assert_error(client.get(f"/modules?{query}", headers=auth(admin)), 422)
+
+
+@pytest.mark.parametrize("path", ["/modules", "/team/feed", "/users"])
+def test_a_page_far_past_the_end_is_empty_not_a_500(client: FlaskClient, admin, path) -> None:
+    """Found by schemathesis: the offset overflowed the database's integers."""
+    response = client.get(f"{path}?page=9223372036854775807&page_size=50", headers=auth(admin))
+    assert response.status_code == 200 and response.get_json() == []
 
 
 def test_bad_query_filter_is_422(client: FlaskClient, admin) -> None:

@@ -168,6 +168,17 @@ def test_settings_are_validated(client: FlaskClient, learner, body) -> None:
     assert client.patch("/organization/settings", json=body, headers=auth(admin)).status_code == 422
 
 
+def test_holidays_read_back_as_set(client: FlaskClient, learner) -> None:
+    """Found by schemathesis: holidays are stored as text, and reading them back was a 500."""
+    admin = UserFactory(admin=True, organization=learner.organization)
+    body = {"holidays": ["2026-12-25", "2026-12-24", "2026-12-25"]}
+    changed = client.patch("/organization/settings", json=body, headers=auth(admin))
+    assert changed.status_code == 200, changed.get_json()
+    assert changed.get_json()["holidays"] == ["2026-12-24", "2026-12-25"]
+    read = client.get("/organization/settings", headers=auth(admin)).get_json()
+    assert read["holidays"] == ["2026-12-24", "2026-12-25"]
+
+
 def test_withdrawn_and_archived_modules_leave_practice(client: FlaskClient, learner, clock) -> None:
     admin = UserFactory(admin=True, organization=learner.organization)
     module, _ = studied_module(learner, items=2)

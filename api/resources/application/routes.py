@@ -92,6 +92,11 @@ class Reflections(MethodView):
         example={"body": "Naming the behaviour helped.", "visibility": "anonymous"},
     )
     @blp.response(201, ReflectionSchema, example=REFLECTION_EXAMPLE)
+    @blp.links(
+        201,
+        UpdateReflection=("update_reflection", {"public_id": "$response.body#/id"}),
+        DeleteReflection=("delete_reflection", {"public_id": "$response.body#/id"}),
+    )
     @blp.errors(404, 422)
     def post(self, data: dict) -> object:
         """Write a reflection (private unless shared)"""

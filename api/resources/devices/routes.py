@@ -45,6 +45,7 @@ class Devices(MethodView):
         },
     )
     @blp.response(200, DeviceSchema, example=DEVICE_EXAMPLE)
+    @blp.links(200, Unregister=("unregister_device", {"device_id": "$response.body#/id"}))
     def post(self, data: dict) -> object:
         """Register this phone's FCM token (idempotent; call at every app start)"""
         return devices.register_device(

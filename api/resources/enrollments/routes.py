@@ -37,6 +37,10 @@ class Enrollments(MethodView):
     @blp.access(ADMIN)
     @blp.arguments(AssignSchema, example={"module_id": 1, "team_id": 1, "due_at": None})
     @blp.response(201, EnrollmentSchema(many=True), example=[ENROLLMENT_EXAMPLE])
+    @blp.links(
+        201,
+        WithdrawEnrollment=("withdraw_enrollment", {"enrollment_id": "$response.body#/0/id"}),
+    )
     @blp.errors(404, 422)
     def post(self, data: dict) -> list:
         """Assign a published module to a person or a team (idempotent)"""

@@ -54,6 +54,14 @@ class Modules(MethodView):
     @blp.access(ADMIN)
     @blp.arguments(ModuleCreateSchema, example=MODULE_CREATE_EXAMPLE)
     @blp.response(201, ModuleSchema, example={**MODULE_EXAMPLE, "status": "draft", "version": 0})
+    @blp.links(
+        201,
+        GetModule=("get_module", {"module_id": "$response.body#/id"}),
+        UpdateModule=("update_module", {"module_id": "$response.body#/id"}),
+        PublishModule=("publish_module", {"module_id": "$response.body#/id"}),
+        AddLesson=("add_lesson", {"module_id": "$response.body#/id"}),
+        ListVersions=("list_module_versions", {"module_id": "$response.body#/id"}),
+    )
     @blp.errors(422)
     def post(self, data: dict) -> object:
         """Create a draft module, optionally with its lessons and items"""
@@ -137,6 +145,12 @@ class ModuleLessons(MethodView):
     @blp.access(ADMIN)
     @blp.arguments(LessonSchema, example=LESSON_EXAMPLE)
     @blp.response(201, LessonSchema, example=LESSON_OUT_EXAMPLE)
+    @blp.links(
+        201,
+        UpdateLesson=("update_lesson", {"lesson_id": "$response.body#/id"}),
+        AddItem=("add_item", {"lesson_id": "$response.body#/id"}),
+        DeleteLesson=("delete_lesson", {"lesson_id": "$response.body#/id"}),
+    )
     @blp.errors(404, 409, 422)
     def post(self, data: dict, module_id: int) -> object:
         """Add a lesson (with its items) at the end of a module"""
@@ -174,6 +188,12 @@ class LessonItems(MethodView):
     @blp.access(ADMIN)
     @blp.arguments(ItemSchema, example=ITEM_EXAMPLE)
     @blp.response(201, ItemSchema, example=ITEM_OUT_EXAMPLE)
+    @blp.links(
+        201,
+        GetItem=("get_item", {"item_id": "$response.body#/id"}),
+        UpdateItem=("update_item", {"item_id": "$response.body#/id"}),
+        RetireItem=("retire_item", {"item_id": "$response.body#/id"}),
+    )
     @blp.errors(404, 409, 422)
     def post(self, data: dict, lesson_id: int) -> object:
         """Add a practice item to a lesson"""

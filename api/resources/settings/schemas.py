@@ -3,6 +3,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from api.resources.common import StoredDate
+
 
 class SettingsSchema(ma.Schema):
     target_retention = ma.fields.Float(
@@ -25,7 +27,7 @@ class SettingsSchema(ma.Schema):
         metadata={"description": "Analytics withhold figures for smaller groups (3 at least)."},
     )
     holidays = ma.fields.List(
-        ma.fields.Date(),
+        StoredDate(),
         validate=validate.Length(max=366),
         metadata={"description": "No practice."},
     )

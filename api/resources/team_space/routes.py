@@ -106,6 +106,13 @@ class Questions(MethodView):
         example={"body": "How do I give feedback to someone more senior?", "anonymous": True},
     )
     @blp.response(201, QuestionSchema, example={**QUESTION_EXAMPLE, "mine": True, "answers": []})
+    @blp.links(
+        201,
+        GetQuestion=("get_question", {"question_id": "$response.body#/id"}),
+        AnswerQuestion=("answer_question", {"question_id": "$response.body#/id"}),
+        DeleteQuestion=("delete_question", {"question_id": "$response.body#/id"}),
+        HideQuestion=("hide_post", {"post_id": "$response.body#/id"}),
+    )
     @blp.errors(422)
     def post(self, data: dict) -> dict:
         """Ask my team a question (anonymously if I wish)"""
@@ -139,6 +146,12 @@ class Answers(MethodView):
         example={"body": "Ask what they noticed first; then say what you saw."},
     )
     @blp.response(201, AnswerSchema, example={**ANSWER_EXAMPLE, "useful": False, "mine": True})
+    @blp.links(
+        201,
+        MarkUseful=("mark_answer_useful", {"answer_id": "$response.body#/id"}),
+        MakeItem=("answer_to_item", {"answer_id": "$response.body#/id"}),
+        HideAnswer=("hide_post", {"post_id": "$response.body#/id"}),
+    )
     @blp.errors(404, 422)
     def post(self, data: dict, question_id: str) -> dict:
         """Answer a question of my team (answers carry my name)"""

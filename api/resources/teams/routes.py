@@ -26,6 +26,11 @@ class Teams(MethodView):
     @blp.access(ADMIN)
     @blp.arguments(TeamSchema, example={"name": "Customer Success"})
     @blp.response(201, TeamSchema, example=TEAM_EXAMPLE)
+    @blp.links(
+        201,
+        GetTeam=("get_team", {"team_id": "$response.body#/id"}),
+        UpdateTeam=("update_team", {"team_id": "$response.body#/id"}),
+    )
     @blp.errors(409)
     def post(self, data: dict) -> object:
         """Create a team"""

@@ -41,6 +41,11 @@ class Users(MethodView):
         example={"email": "sam@demo.bitewise.example", "role": "learner", "team_id": 1},
     )
     @blp.response(201, UserSchema, example=USER_EXAMPLE)
+    @blp.links(
+        201,
+        GetUser=("get_user", {"user_id": "$response.body#/id"}),
+        UpdateUser=("update_user", {"user_id": "$response.body#/id"}),
+    )
     @blp.errors(404, 409)
     def post(self, data: dict) -> object:
         """Invite someone by email"""

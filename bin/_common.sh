@@ -47,3 +47,19 @@ local_env() {
         export FIREBASE_AUTH_EMULATOR_HOST="${FIREBASE_AUTH_EMULATOR_HOST:-127.0.0.1:9099}"
     fi
 }
+
+# Debian's Chromium for the Swagger UI test (headless, driven by Playwright's client only:
+# Playwright's own browser downloads are not used). Installed when missing.
+ensure_chromium() {
+    export BITEWISE_CHROMIUM="${BITEWISE_CHROMIUM:-/usr/bin/chromium}"
+    if [ -x "$BITEWISE_CHROMIUM" ]; then
+        return
+    fi
+    if [ "$(id -u)" != 0 ]; then
+        echo "Chromium is missing and we are not root: install Debian's 'chromium' package." >&2
+        exit 1
+    fi
+    echo "==> installing Debian's chromium package (once)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+}

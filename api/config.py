@@ -152,6 +152,11 @@ class Config:
                 raise ConfigError("Production needs DATABASE_URL pointing at PostgreSQL.")
             if not self.metrics_token:
                 raise ConfigError("Production needs BITEWISE_METRICS_TOKEN to protect /metrics.")
+            if self.rate_limits and not self.redis_url:
+                raise ConfigError(
+                    "Production needs REDIS_URL: rate limits counted per process let a client "
+                    "through once per worker."
+                )
             if self.push_backend != "fcm":
                 raise ConfigError("Production sends pushes through FCM: set BITEWISE_PUSH=fcm.")
         return self

@@ -13,6 +13,7 @@ PRODUCTION = {
     "FIREBASE_PROJECT_ID": "acme-learning",
     "GOOGLE_APPLICATION_CREDENTIALS": "/secrets/sa.json",
     "BITEWISE_METRICS_TOKEN": "scrape-me",
+    "REDIS_URL": "redis://cache:6379/0",
 }
 
 
@@ -34,6 +35,7 @@ def test_production_refuses_the_auth_emulator() -> None:
         ("FIREBASE_PROJECT_ID", "FIREBASE_PROJECT_ID"),
         ("DATABASE_URL", "PostgreSQL"),
         ("BITEWISE_METRICS_TOKEN", "BITEWISE_METRICS_TOKEN"),
+        ("REDIS_URL", "REDIS_URL"),
     ],
 )
 def test_production_needs_its_settings(missing: str, message: str) -> None:

@@ -44,3 +44,4 @@ def test_pushes_go_out_exactly_once_across_a_postgres_crash() -> None:
     assert result["workers_alive_after_outage"] == 3
     assert result["all_sent"], result
     assert result["lost"] == 0, result
+    assert result["duplicates"] == 0, result  # outcomes wait for the database, not resent

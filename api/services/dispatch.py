@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Table, delete, or_, select, update
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.clock import Clock
@@ -163,8 +165,24 @@ class Dispatcher:
         """Send one notification to its devices and record the outcome at once, in this
         thread: what FCM took but we have not recorded is only what is in flight."""
         results = [(m.token, self._gateway.send(m)) for m in messages]
-        with self._connection() as connection:
-            return self._record(connection, row, results)
+        # FCM has taken it: if the database is gone for a moment, hold on to the outcome
+        # and record it when it is back, for as long as the claim lives. Dropping it would
+        # send the push again (found by bench/reliability/dispatch_db_restart.py).
+        deadline = time.monotonic() + self.claim_ttl.total_seconds()
+        pause = 0.2
+        while True:
+            try:
+                with self._connection() as connection:
+                    return self._record(connection, row, results)
+            except DBAPIError as error:
+                lost = error.connection_invalidated or isinstance(
+                    error, OperationalError | InterfaceError
+                )
+                if not lost or time.monotonic() + pause > deadline:
+                    raise
+                logger.warning("recording %s waits for the database (%s)", row.id, error.orig)
+                time.sleep(pause)
+                pause = min(pause * 2, 2.0)
 
     @contextmanager
     def _connection(self) -> Iterator[Connection]:

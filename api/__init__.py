@@ -22,7 +22,12 @@ from api.operation_ids import OperationIdPlugin
 from api.request_log import configure_logging, install_request_logging
 from api.resources.analytics.routes import blp as analytics_blp
 from api.resources.application.routes import blp as application_blp
-from api.resources.common import IdConverter, id_converter_schema
+from api.resources.common import (
+    IdConverter,
+    PublicIdConverter,
+    id_converter_schema,
+    public_id_converter_schema,
+)
 from api.resources.devices.routes import blp as devices_blp
 from api.resources.enrollments.routes import blp as enrollments_blp
 from api.resources.health.routes import blp as health_blp
@@ -75,6 +80,7 @@ def create_app(
         )
     app.config.update(_flask_settings(config))
     app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["public_id"] = PublicIdConverter
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep schema field order
 
     app.extensions["bitewise.clock"] = clock or SystemClock()
@@ -92,6 +98,7 @@ def create_app(
     )
     api.init_app(app)
     api.register_converter(IdConverter, id_converter_schema)
+    api.register_converter(PublicIdConverter, public_id_converter_schema)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "Firebase ID token"}
     )

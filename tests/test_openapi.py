@@ -122,3 +122,18 @@ def test_every_operation_has_a_unique_name_for_generated_clients(spec: dict) -> 
     names = [operation.get("operationId") for _, _, operation in operations(spec)]
     assert None not in names
     assert len(names) == len(set(names))
+
+
+def test_every_path_parameter_has_an_example(spec: dict) -> None:
+    missing = [
+        f"{method.upper()} {path}: {parameter['name']}"
+        for path, method, operation in operations(spec)
+        for parameter in [
+            *spec["paths"][path].get("parameters", []),
+            *operation.get("parameters", []),
+        ]
+        if parameter.get("in") == "path"
+        and "example" not in parameter
+        and "example" not in parameter.get("schema", {})
+    ]
+    assert missing == []

@@ -28,8 +28,23 @@ class IdConverter(BaseConverter):
         return str(value)
 
 
+class PublicIdConverter(BaseConverter):
+    """The random 32-hex ids of team posts (they say nothing about order or author)."""
+
+    regex = r"[0-9a-f]{32}"
+
+
+def public_id_converter_schema(_converter: BaseConverter) -> dict:
+    return {
+        "type": "string",
+        "pattern": "^[0-9a-f]{32}$",
+        "example": "9f0c1e6b2a7d4c3e8b5a1f2d3c4b5a69",
+    }
+
+
 def id_converter_schema(_converter: BaseConverter) -> dict:
-    return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    # The example is what Swagger UI's "Try it out" offers and generated docs show.
+    return {"type": "integer", "minimum": 1, "maximum": MAX_ID, "example": 1}
 
 
 def check_time_zone(value: str) -> None:

@@ -103,7 +103,7 @@ class Reflections(MethodView):
         return reflections.create(deps.session(), user=current_user(), data=data, now=deps.now())
 
 
-@blp.route("/learn/reflections/<string(length=32):public_id>")
+@blp.route("/learn/reflections/<public_id:public_id>")
 class ReflectionById(MethodView):
     @blp.access()
     @blp.arguments(ReflectionPatchSchema, example={"visibility": "private"})

@@ -36,7 +36,7 @@ blp = Blueprint(
     "answers from teammates and managers, and moderation that is logged.",
 )
 MODERATORS = (Role.MANAGER, Role.ADMIN)
-POST = "<string(length=32):post_id>"
+POST = "<public_id:post_id>"
 
 
 def _person(user: User) -> dict[str, Any]:

@@ -20,6 +20,8 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -285,3 +287,42 @@ def lost_reviews(engine: Engine, accepted: set[str]) -> int:
 
 def engine_for(url: str) -> Engine:
     return create_engine_for(url)
+
+
+@dataclass
+class Rig:
+    postgres: ThrowawayPostgres
+    engine: Engine
+    server: subprocess.Popen
+    load: ReviewLoad
+
+    def counts(self) -> dict:
+        """What every run reports: requests, acknowledged reviews, outcomes, losses."""
+        return {
+            "requests": self.load.requests,
+            "accepted_2xx": len(self.load.accepted),
+            "outcomes": dict(self.load.outcomes),
+            "lost": lost_reviews(self.engine, self.load.accepted),
+        }
+
+
+@contextmanager
+def practice_rig(*, learners: int, workers: int, threads: int) -> Iterator[Rig]:
+    """PostgreSQL of its own, seeded; gunicorn on it; the review load running. All of it
+    is stopped and removed on the way out."""
+    postgres = ThrowawayPostgres()
+    engine = engine_for(postgres.url)
+    server = None
+    try:
+        world = seed_practice(engine, learners=learners)
+        log = Path(tempfile.mkdtemp(prefix="bitewise-reliability-")) / "gunicorn.log"
+        server, address = start_gunicorn(postgres.url, workers=workers, log=log)
+        load = ReviewLoad(address, world, threads=threads)
+        load.start()
+        yield Rig(postgres, engine, server, load)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        engine.dispose()
+        postgres.remove()

@@ -15,59 +15,34 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.reliability.common import (
-    ReviewLoad,
-    ThrowawayPostgres,
-    engine_for,
-    lost_reviews,
-    seed_practice,
-    start_gunicorn,
-)
+from bench.reliability.common import practice_rig
 
 
 def run(
     *, duration: float, down_at: float, outage: float, learners: int, threads: int, workers: int
 ) -> dict:
-    postgres = ThrowawayPostgres()
-    engine = engine_for(postgres.url)
-    server = None
-    try:
-        world = seed_practice(engine, learners=learners)
-        log = Path(tempfile.mkdtemp(prefix="bitewise-reliability-")) / "gunicorn.log"
-        server, address = start_gunicorn(postgres.url, workers=workers, log=log)
-        load = ReviewLoad(address, world, threads=threads)
-        load.start()
+    with practice_rig(learners=learners, workers=workers, threads=threads) as rig:
         time.sleep(down_at)
-        down = time.monotonic() - load.started
-        postgres.stop("immediate")
+        down = time.monotonic() - rig.load.started
+        rig.postgres.stop("immediate")
         time.sleep(outage)
-        postgres.start()
-        up = time.monotonic() - load.started
+        rig.postgres.start()
+        up = time.monotonic() - rig.load.started
         time.sleep(max(0.0, duration - up))
-        load.stop()
-        engine.dispose()  # its pooled connections died with the server
+        rig.load.stop()
+        rig.engine.dispose()  # its pooled connections died with the server
         return {
-            "requests": load.requests,
-            "accepted_2xx": len(load.accepted),
-            "outcomes": dict(load.outcomes),
-            "failed_during_outage": load.failed_between(down, up + 5),
+            **rig.counts(),
+            "failed_during_outage": rig.load.failed_between(down, up + 5),
             "down_at_s": round(down, 1),
             "up_at_s": round(up, 1),
-            "recovered": load.recovered_after(up),
-            "lost": lost_reviews(engine, load.accepted),
+            "recovered": rig.load.recovered_after(up),
         }
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        engine.dispose()
-        postgres.remove()
 
 
 def main() -> None:

@@ -17,20 +17,12 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.reliability.common import (
-    ReviewLoad,
-    ThrowawayPostgres,
-    engine_for,
-    lost_reviews,
-    seed_practice,
-    start_gunicorn,
-)
+from bench.reliability.common import practice_rig
 
 
 def worker_pids(master: int) -> list[int]:
@@ -41,41 +33,24 @@ def worker_pids(master: int) -> list[int]:
 
 
 def run(*, duration: float, kills: int, learners: int, threads: int, workers: int) -> dict:
-    postgres = ThrowawayPostgres()
-    engine = engine_for(postgres.url)
-    server = None
-    try:
-        world = seed_practice(engine, learners=learners)
-        log = Path(tempfile.mkdtemp(prefix="bitewise-reliability-")) / "gunicorn.log"
-        server, address = start_gunicorn(postgres.url, workers=workers, log=log)
-        load = ReviewLoad(address, world, threads=threads)
-        load.start()
+    with practice_rig(learners=learners, workers=workers, threads=threads) as rig:
         killed = []
         for n in range(kills):
             time.sleep(duration / (kills + 1))
-            pids = worker_pids(server.pid)
+            pids = worker_pids(rig.server.pid)
             if pids:
                 victim = pids[n % len(pids)]
                 os.kill(victim, signal.SIGKILL)
-                killed.append((victim, round(time.monotonic() - load.started, 1)))
-        last_kill = time.monotonic() - load.started
+                killed.append((victim, round(time.monotonic() - rig.load.started, 1)))
+        last_kill = time.monotonic() - rig.load.started
         time.sleep(max(2.0, duration / (kills + 1)))
-        load.stop()
+        rig.load.stop()
         return {
-            "requests": load.requests,
-            "accepted_2xx": len(load.accepted),
-            "outcomes": dict(load.outcomes),
+            **rig.counts(),
             "killed": killed,
-            "workers_after": len(worker_pids(server.pid)),
-            "recovered": load.recovered_after(last_kill + 1),
-            "lost": lost_reviews(engine, load.accepted),
+            "workers_after": len(worker_pids(rig.server.pid)),
+            "recovered": rig.load.recovered_after(last_kill + 1),
         }
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        engine.dispose()
-        postgres.remove()
 
 
 def main() -> None:

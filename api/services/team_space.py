@@ -42,6 +42,18 @@ class FeedEntry:
     author: User | None  # None: anonymous
     answers: int | None  # questions only: visible answers
 
+    @property
+    def day(self) -> dt.date | None:
+        return self.post.asked_on if isinstance(self.post, TeamQuestion) else self.post.shared_on
+
+    @property
+    def module_id(self) -> int | None:
+        """Named reflections only: which module an anonymous post is about can point at
+        its author."""
+        if self.author is None or isinstance(self.post, TeamQuestion):
+            return None
+        return self.post.module_id
+
 
 def team_of(user: User, team_id: int | None) -> int | None:
     """The team whose space the caller reads: their own; admins may name another."""
@@ -103,7 +115,7 @@ def feed(
         ).all()
     )
     posts_in_order = [loaded[k, i] for k, i in page_rows]
-    authors = _users(session, {p.author_id for p in posts_in_order if not _anonymous(p)})
+    authors = users_by_id(session, {p.author_id for p in posts_in_order if not _anonymous(p)})
     return [
         FeedEntry(
             kind="question" if isinstance(p, TeamQuestion) else "reflection",
@@ -121,7 +133,7 @@ def _anonymous(post: Reflection | TeamQuestion) -> bool:
     return post.visibility == "anonymous"
 
 
-def _users(session: Session, ids: set[int]) -> dict[int, User]:
+def users_by_id(session: Session, ids: set[int]) -> dict[int, User]:
     return {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))}
 
 
@@ -166,7 +178,7 @@ def answers_to(session: Session, question: TeamQuestion) -> tuple[list[TeamAnswe
             .order_by(TeamAnswer.id)
         )
     )
-    return rows, _users(session, {a.author_id for a in rows})
+    return rows, users_by_id(session, {a.author_id for a in rows})
 
 
 def delete_question(session: Session, *, user: User, public_id: str) -> None:
@@ -273,20 +285,22 @@ def _post(session: Session, user: User, public_id: str) -> tuple[str, Post, int]
     )
     if reflection is not None:
         found = ("reflection", reflection, reflection.team_id)
-    asked = session.scalar(
-        select(TeamQuestion).where(
-            TeamQuestion.public_id == public_id, TeamQuestion.organization_id == org
+    else:
+        asked = session.scalar(
+            select(TeamQuestion).where(
+                TeamQuestion.public_id == public_id, TeamQuestion.organization_id == org
+            )
         )
-    )
-    if asked is not None:
-        found = ("question", asked, asked.team_id)
-    row = session.execute(
-        select(TeamAnswer, TeamQuestion.team_id)
-        .join(TeamQuestion, TeamQuestion.id == TeamAnswer.question_id)
-        .where(TeamAnswer.public_id == public_id, TeamQuestion.organization_id == org)
-    ).first()
-    if row is not None:
-        found = ("answer", row[0], row[1])
+        if asked is not None:
+            found = ("question", asked, asked.team_id)
+        else:
+            row = session.execute(
+                select(TeamAnswer, TeamQuestion.team_id)
+                .join(TeamQuestion, TeamQuestion.id == TeamAnswer.question_id)
+                .where(TeamAnswer.public_id == public_id, TeamQuestion.organization_id == org)
+            ).first()
+            if row is not None:
+                found = ("answer", row[0], row[1])
     if found is None or found[2] is None or not _moderates(user, found[2]):
         raise NotFound("No such post in a team you moderate.")
     return found[0], found[1], found[2]

@@ -85,11 +85,8 @@ class TeamFeed(MethodView):
                 "kind": e.kind,
                 "id": e.post.public_id,
                 "body": e.post.body,
-                "shared_on": e.post.asked_on
-                if isinstance(e.post, TeamQuestion)
-                else e.post.shared_on,
-                # Which module an anonymous post is about can point at its author.
-                "module_id": getattr(e.post, "module_id", None) if e.author else None,
+                "shared_on": e.day,
+                "module_id": e.module_id,
                 "author": _person(e.author) if e.author else None,
                 "answers": e.answers,
                 "mine": e.post.author_id == me.id,
@@ -209,10 +206,21 @@ def _moderation(action: Any, moderators: dict[int, User], bodies: dict[str, str]
 
 def _moderated(actions: list) -> list[dict]:
     session = deps.session()
-    ids = {a.moderator_id for a in actions}
-    moderators = {i: session.get_one(User, i) for i in ids}
+    moderators = team_space.users_by_id(session, {a.moderator_id for a in actions})
     bodies = team_space.post_bodies(session, actions)
     return [_moderation(a, moderators, bodies) for a in actions]
+
+
+def _moderate(post_id: str, reason: str, *, hide: bool) -> dict:
+    action = team_space.moderate(
+        deps.session(),
+        user=current_user(),
+        public_id=post_id,
+        hide=hide,
+        reason=reason,
+        now=deps.now(),
+    )
+    return _moderated([action])[0]
 
 
 @blp.route(f"/team/posts/{POST}/hide")
@@ -223,15 +231,7 @@ class HidePost(MethodView):
     @blp.errors(404, 422)
     def post(self, data: dict, post_id: str) -> dict:
         """Hide a reflection, question or answer from the team (logged; managers: their team)"""
-        action = team_space.moderate(
-            deps.session(),
-            user=current_user(),
-            public_id=post_id,
-            hide=True,
-            reason=data["reason"],
-            now=deps.now(),
-        )
-        return _moderated([action])[0]
+        return _moderate(post_id, data["reason"], hide=True)
 
 
 @blp.route(f"/team/posts/{POST}/restore")
@@ -242,15 +242,7 @@ class RestorePost(MethodView):
     @blp.errors(404, 409, 422)
     def post(self, data: dict, post_id: str) -> dict:
         """Show a hidden post again (logged)"""
-        action = team_space.moderate(
-            deps.session(),
-            user=current_user(),
-            public_id=post_id,
-            hide=False,
-            reason=data["reason"],
-            now=deps.now(),
-        )
-        return _moderated([action])[0]
+        return _moderate(post_id, data["reason"], hide=False)
 
 
 @blp.route("/team/moderation")

@@ -27,7 +27,11 @@ limiter = Limiter(
     # Retry-After on the 429 only (api/extensions.py): flask-limiter's headers would put
     # one on every response, and overrule a 503's own.
     headers_enabled=False,
-    strategy="sliding-window-counter",
+    # Exact: the (limit+1)th request inside any minute is refused. The sliding-window
+    # counter only estimates across its two fixed windows and let a 61st failed sign-in
+    # through when the burst straddled a window boundary (seen in CI). Costs one
+    # timestamp per request in the window, at most 1,200 per key.
+    strategy="moving-window",
     swallow_errors=True,
     in_memory_fallback_enabled=True,
     # Failed sign-ins only: a client guessing tokens gets 429s, a working app never does.

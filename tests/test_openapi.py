@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import math
+import re
+from collections import defaultdict
 
 import pytest
 from flask import Flask
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
+from sqlalchemy import Integer, SmallInteger, String
 
 from api.cli import SPEC_PATH, render_spec
 from tests.conftest import PROJECT_ID
@@ -137,3 +141,75 @@ def test_every_path_parameter_has_an_example(spec: dict) -> None:
         and "example" not in parameter.get("schema", {})
     ]
     assert missing == []
+
+
+def _resolve(spec: dict, schema: dict) -> dict:
+    while "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def _inputs(spec: dict, schema: dict, where: str):
+    """(where, name, schema) for every property a client may send, nested ones included."""
+    schema = _resolve(spec, schema)
+    for part in (*schema.get("allOf", ()), *schema.get("anyOf", ()), *schema.get("oneOf", ())):
+        yield from _inputs(spec, part, where)
+    if "items" in schema:
+        yield from _inputs(spec, schema["items"], where)
+    for name, prop in schema.get("properties", {}).items():
+        if not _resolve(spec, prop).get("readOnly"):
+            yield where, name, _resolve(spec, prop)
+            yield from _inputs(spec, prop, f"{where}.{name}")
+
+
+def _longest_match(pattern: str) -> int:
+    # The regex engine's own parser knows how long a match can be (huge when unbounded).
+    return re._parser.parse(pattern).getwidth()[1]  # type: ignore[attr-defined]
+
+
+def test_every_input_fits_the_column_it_is_stored_in(spec: dict) -> None:
+    """What the spec lets through, the database can hold: an overflow is a 500 on PostgreSQL.
+
+    Matched by name: a property called ``locale`` must fit every ``locale`` column.
+    """
+    import api.models  # noqa: F401 - registers every table
+    from api.db import Base
+
+    text, whole = defaultdict(list), defaultdict(list)
+    for table in Base.metadata.tables.values():
+        for column in table.columns:
+            if isinstance(column.type, String) and column.type.length:
+                text[column.name].append(column.type.length)
+            elif isinstance(column.type, Integer):
+                bits = 16 if isinstance(column.type, SmallInteger) else 32
+                whole[column.name].append(2 ** (bits - 1) - 1)
+    assert text["locale"] and whole["team_id"]  # the tables were found
+
+    inputs = []
+    for path, method, operation in operations(spec):
+        where = f"{method.upper()} {path}"
+        body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+        if body is not None:
+            inputs += _inputs(spec, body["schema"], where)
+        for parameter in operation.get("parameters", []):
+            if parameter.get("in") == "query":
+                inputs.append((f"{where}?", parameter["name"], parameter["schema"]))
+
+    problems, checked = [], 0
+    for where, name, prop in inputs:
+        if prop.get("type") == "string" and name in text:
+            room = min(text[name])
+            longest = min(
+                prop.get("maxLength", math.inf),
+                _longest_match(prop["pattern"]) if "pattern" in prop else math.inf,
+                max((len(v) for v in prop.get("enum", ()) if v is not None), default=math.inf),
+            )
+            if prop.get("format") not in ("date", "date-time") and longest > room:
+                problems.append(f"{where}: {name} may be {longest} long, its column holds {room}")
+            checked += 1
+        elif prop.get("type") == "integer" and name in whole:
+            if prop.get("maximum", math.inf) > min(whole[name]):
+                problems.append(f"{where}: {name} has no maximum that fits its column")
+            checked += 1
+    assert problems == []
+    assert checked > 40

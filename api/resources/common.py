@@ -54,6 +54,25 @@ def check_time_zone(value: str) -> None:
         raise ma.ValidationError("Not an IANA time zone, e.g. 'Europe/Berlin'.") from exc
 
 
+def TimeZone(**kwargs: Any) -> ma.fields.String:
+    # The column holds 64 characters; IANA's longest name has 32.
+    kwargs.setdefault("metadata", {"example": "Europe/Berlin"})
+    return ma.fields.String(validate=[validate.Length(max=64), check_time_zone], **kwargs)
+
+
+def Locale(**kwargs: Any) -> ma.fields.String:
+    """A language tag: BCP 47 ("de-DE"), or the underscore form Android's Locale prints."""
+    kwargs.setdefault("metadata", {"example": "de-DE"})
+    return ma.fields.String(
+        validate=[
+            # The column holds 35 characters (found by schemathesis: longer was a 500).
+            validate.Length(2, 35),
+            validate.Regexp(r"^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{1,8})*$", error="Not a language tag."),
+        ],
+        **kwargs,
+    )
+
+
 def Id(**kwargs: object) -> ma.fields.Integer:
     return ma.fields.Integer(validate=validate.Range(1, MAX_ID), **kwargs)  # type: ignore[arg-type]
 

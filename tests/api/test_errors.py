@@ -85,6 +85,17 @@ def test_a_locale_longer_than_its_column_is_422(client: FlaskClient, admin) -> N
     assert_error(client.patch("/me", json={"locale": tag}, headers=auth(admin)), 422)
 
 
+def test_language_tags_are_one_rule_for_people_and_phones(client: FlaskClient, admin) -> None:
+    """Android's Locale prints "de_DE"; every endpoint that takes a tag takes that form too."""
+    device = {"token": "t" * 40, "platform": "android", "locale": "de_DE"}
+    assert client.post("/me/devices", json=device, headers=auth(admin)).status_code == 200
+    assert client.patch("/me", json={"locale": "de_DE"}, headers=auth(admin)).status_code == 200
+    bad = {**device, "locale": "deutsch bitte"}
+    assert_error(client.post("/me/devices", json=bad, headers=auth(admin)), 422)
+    invite = {"email": "new@b.example", "locale": "de" + "-abcdefgh" * 5}
+    assert_error(client.post("/users", json=invite, headers=auth(admin)), 422)
+
+
 def test_oversized_body_is_413(client: FlaskClient, admin) -> None:
     huge = {"name": "x" * (2 * 1024 * 1024)}
     response = client.post("/teams", json=huge, headers=auth(admin))

@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from api.resources.common import UtcDateTime
+from api.resources.common import Locale, UtcDateTime
 
 _HH_MM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use 24-hour HH:MM, e.g. 08:30.")
 
@@ -18,7 +18,7 @@ class DeviceSchema(ma.Schema):
     )
     platform = ma.fields.String(required=True, validate=validate.OneOf(["ios", "android", "web"]))
     app_version = ma.fields.String(validate=validate.Length(max=40), load_default="")
-    locale = ma.fields.String(validate=validate.Length(2, 35), load_default=None)
+    locale = Locale(load_default=None)
     created_at = UtcDateTime(dump_only=True)
     last_seen_at = UtcDateTime(dump_only=True)
 

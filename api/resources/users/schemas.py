@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from api.models import Role
-from api.resources.common import Id, UtcDateTime, check_time_zone
+from api.resources.common import Id, Locale, TimeZone, UtcDateTime
 
 
 class UserSchema(ma.Schema):
@@ -13,8 +13,8 @@ class UserSchema(ma.Schema):
     display_name = ma.fields.String(validate=validate.Length(max=200))
     role = ma.fields.Enum(Role, by_value=True, load_default=Role.LEARNER)
     team_id = Id(allow_none=True)
-    time_zone = ma.fields.String(validate=check_time_zone, load_default="UTC")
-    locale = ma.fields.String(validate=validate.Length(2, 35), load_default="en")
+    time_zone = TimeZone(load_default="UTC")
+    locale = Locale(load_default="en")
     invited_at = UtcDateTime(dump_only=True)
     joined_at = UtcDateTime(dump_only=True, allow_none=True)
 
@@ -23,8 +23,8 @@ class UserPatchSchema(ma.Schema):
     display_name = ma.fields.String(validate=validate.Length(max=200))
     role = ma.fields.Enum(Role, by_value=True)
     team_id = Id(allow_none=True)
-    time_zone = ma.fields.String(validate=check_time_zone)
-    locale = ma.fields.String(validate=validate.Length(2, 35))
+    time_zone = TimeZone()
+    locale = Locale()
 
 
 class UserQuerySchema(ma.Schema):

@@ -16,6 +16,26 @@ from werkzeug.exceptions import HTTPException
 from api.errors import DomainError, ErrorSchema, error_body, example_error
 from api.limits import limiter
 
+# The two errors a client should retry, as they really come: (description, code, message).
+_RETRY_LATER = {
+    429: (
+        "Too many requests: this caller went over an operation's limit, or this address "
+        "failed to sign in 60 times in a minute. Wait `Retry-After` seconds.",
+        "rate_limited",
+        "Too many requests (10 per 1 minute); retry in 42 s.",
+    ),
+    503: (
+        "The database is unavailable and nothing was changed; retry after `Retry-After` "
+        "seconds with the same request.",
+        "database_unavailable",
+        "The database is unavailable; retry shortly.",
+    ),
+}
+_RETRY_AFTER = {
+    "description": "Seconds to wait before retrying",
+    "schema": {"type": "integer", "minimum": 1, "example": 42},
+}
+
 
 class BitewiseApi(flask_smorest.Api):
     ERROR_SCHEMA = ErrorSchema
@@ -59,9 +79,8 @@ class BitewiseApi(flask_smorest.Api):
         ):
             raise error
         current_app.logger.error("database unavailable", exc_info=error)
-        body = error_body(
-            503, code="database_unavailable", message="The database is unavailable; retry shortly."
-        )
+        _, code, message = _RETRY_LATER[503]
+        body = error_body(503, code=code, message=message)
         return body, 503, {"Retry-After": "2"}
 
     def _register_pagination_header(self) -> None:
@@ -99,6 +118,11 @@ class BitewiseApi(flask_smorest.Api):
             if status >= 400:
                 response["schema"] = self.ERROR_SCHEMA
                 response["example"] = example_error(status)
+            if status in _RETRY_LATER:
+                description, code, message = _RETRY_LATER[status]
+                response["description"] = description
+                response["example"] = example_error(status, code, message)
+                response["headers"] = {"Retry-After": _RETRY_AFTER}
             prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
             self.spec.components.response(status.name, response, lazy=True)
         response = {

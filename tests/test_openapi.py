@@ -213,3 +213,43 @@ def test_every_input_fits_the_column_it_is_stored_in(spec: dict) -> None:
             checked += 1
     assert problems == []
     assert checked > 40
+
+
+def test_every_signed_in_operation_documents_the_errors_to_retry(spec: dict) -> None:
+    missing = [
+        f"{method.upper()} {path}: {status}"
+        for path, method, operation in operations(spec)
+        if path not in PUBLIC
+        for status in ("429", "503")
+        if status not in operation["responses"]
+    ]
+    assert missing == []
+
+
+def test_the_errors_to_retry_come_as_documented(spec: dict) -> None:
+    """A client generated from the spec reads the same code and header the server sends."""
+    from api import create_app
+    from api.config import Config
+    from api.db import create_engine_for
+    from api.dev_tokens import emulator_id_token
+
+    # Nothing listens on port 1 of the loopback: every database call fails at once.
+    dead = create_engine_for("postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=2")
+    config = Config(
+        environment="test",
+        firebase_project_id=PROJECT_ID,
+        firebase_auth_emulator_host="127.0.0.1:9099",
+    )
+    client = create_app(config, bind=dead).test_client()
+    token = emulator_id_token(project_id=PROJECT_ID, uid="someone", email="a@b.example")
+    away = client.get("/me", headers={"Authorization": f"Bearer {token}"})
+    for _ in range(60):
+        client.get("/me", headers={"Authorization": "Bearer guessed"})
+    limited = client.get("/me", headers={"Authorization": f"Bearer {token}"})
+
+    for response, name in ((away, "SERVICE_UNAVAILABLE"), (limited, "TOO_MANY_REQUESTS")):
+        documented = spec["components"]["responses"][name]
+        example = documented["content"]["application/json"]["example"]
+        assert response.status_code == example["code"]
+        assert response.get_json()["error"] == example["error"]
+        assert int(response.headers["Retry-After"]) >= 1 and "Retry-After" in documented["headers"]

@@ -253,3 +253,17 @@ def test_the_errors_to_retry_come_as_documented(spec: dict) -> None:
         assert response.status_code == example["code"]
         assert response.get_json()["error"] == example["error"]
         assert int(response.headers["Retry-After"]) >= 1 and "Retry-After" in documented["headers"]
+
+
+def test_every_filter_says_what_it_does(spec: dict) -> None:
+    """Swagger UI shows a query parameter's description beside its box; page and page_size
+    explain themselves."""
+    missing = [
+        f"{method.upper()} {path}: {parameter['name']}"
+        for path, method, operation in operations(spec)
+        for parameter in operation.get("parameters", [])
+        if parameter.get("in") == "query"
+        and parameter["name"] not in ("page", "page_size")
+        and not parameter.get("description")
+    ]
+    assert missing == []

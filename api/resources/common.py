@@ -77,6 +77,18 @@ def Id(**kwargs: object) -> ma.fields.Integer:
     return ma.fields.Integer(validate=validate.Range(1, MAX_ID), **kwargs)  # type: ignore[arg-type]
 
 
+# Every date a client sends falls between these. Without a bound, a date at the calendar's
+# edge overflowed a conversion or a default period ("0001-01-01T00:30:00+01:00" in UTC, the
+# week before 0001-01-02): a 500 on reviews, enrollments, analytics and xAPI alike.
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+OUT_OF_RANGE = "Out of range: dates from 2000-01-01 to 2100-12-31 only."
+
+
+def _within_range(day: dt.date) -> None:
+    if not EARLIEST <= day <= LATEST:
+        raise ma.ValidationError(OUT_OF_RANGE)
+
+
 class UtcDateTime(ma.fields.AwareDateTime):
     """ISO 8601 with an offset in; always UTC out (and into the services)."""
 
@@ -84,7 +96,12 @@ class UtcDateTime(ma.fields.AwareDateTime):
         super().__init__(format="iso", **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.datetime:
-        return super()._deserialize(value, attr, data, **kwargs).astimezone(dt.UTC)
+        try:
+            moment = super()._deserialize(value, attr, data, **kwargs).astimezone(dt.UTC)
+        except OverflowError as exc:
+            raise ma.ValidationError(OUT_OF_RANGE) from exc
+        _within_range(moment.date())
+        return moment
 
     def _serialize(
         self, value: dt.datetime | None, attr: str | None, obj: Any, **kwargs: Any
@@ -94,7 +111,16 @@ class UtcDateTime(ma.fields.AwareDateTime):
         return super()._serialize(value, attr, obj, **kwargs)
 
 
-class StoredDate(ma.fields.Date):
+class Day(ma.fields.Date):
+    """A calendar date in, between EARLIEST and LATEST."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.date:
+        day = super()._deserialize(value, attr, data, **kwargs)
+        _within_range(day)
+        return day
+
+
+class StoredDate(Day):
     """A date kept as ISO text in a JSON column (holidays, working-day lists)."""
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:

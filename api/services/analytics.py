@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.errors import NotFound
+from api.errors import Invalid, NotFound
 from api.models import (
     ApplicationPrompt,
     Enrollment,
@@ -35,6 +35,8 @@ from scheduler.privacy import MIN_K, group_visible
 from scheduler.types import Memory, Phase
 
 HARD_ITEMS = 5
+# Weekly rows for up to a year (53 of them), and dates far from the calendar's ends.
+MAX_RANGE = dt.timedelta(days=366)
 
 
 def group_report(
@@ -64,6 +66,11 @@ def group_report(
         raise NotFound("No such module.", code="module_not_found")
     until = until or now.date()
     since = since or until - dt.timedelta(weeks=8)
+    if since > until or until - since > MAX_RANGE or until - now.date() > MAX_RANGE:
+        raise Invalid(
+            "Ask for at most 366 days, since on or before until, ending within a year from now.",
+            errors={"query": {"since": ["At most 366 days before until, and not after it."]}},
+        )
     # Erased learners' tombstones hold no data: counting them would let fewer than K
     # people's data through.
     learners = select(User.id).where(

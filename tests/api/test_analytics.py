@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from tests.api.practice_helpers import post_reviews, review, studied_module
+from tests.api.test_errors import assert_error
 from tests.conftest import auth
 from tests.factories import EnrollmentFactory, TeamFactory, UserFactory
 
@@ -128,3 +129,27 @@ def test_each_figure_rests_on_at_least_k_learners(client: FlaskClient, team, clo
     assert report["recall"] == {"now": None, "in_30_days": None}
     assert report["application"] == {"worked": None, "mixed": None, "not_yet": None}
     assert report["hard_items"] == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "until=9999-12-31",  # was a 500: the day after overflowed the calendar
+        "since=0001-01-01",  # was a 4 MB answer of 105,000 empty weeks
+        "since=2026-11-01&until=2026-10-01",  # was an empty answer, as if nothing happened
+    ],
+)
+def test_a_period_that_makes_no_sense_is_422(client: FlaskClient, team, query) -> None:
+    learners(team, 6)
+    manager = UserFactory(manager=True, organization=team.organization, team=team)
+    assert_error(client.get(f"/analytics?{query}", headers=auth(manager)), 422)
+
+
+def test_a_year_of_weeks_is_the_longest_period(client: FlaskClient, team, clock) -> None:
+    learners(team, 6)
+    manager = UserFactory(manager=True, organization=team.organization, team=team)
+    since = clock.now().date() - dt.timedelta(days=366)
+    report = client.get(f"/analytics?since={since}", headers=auth(manager)).get_json()
+    assert report["withheld"] is False and 53 <= len(report["participation"]) <= 54
+    longer = f"/analytics?since={since - dt.timedelta(days=1)}"
+    assert_error(client.get(longer, headers=auth(manager)), 422)

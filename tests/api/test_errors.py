@@ -96,6 +96,27 @@ def test_language_tags_are_one_rule_for_people_and_phones(client: FlaskClient, a
     assert_error(client.post("/users", json=invite, headers=auth(admin)), 422)
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        (
+            "post",
+            "/enrollments",
+            {"module_id": 1, "user_id": 1, "due_at": "9999-12-31T23:59:59-05:00"},
+        ),
+        ("get", "/xapi/statements?until=0001-01-02T00:00:00Z", None),
+        ("get", "/analytics?until=0001-01-02", None),
+        ("patch", "/organization/settings", {"holidays": ["1999-12-31"]}),
+    ],
+)
+def test_dates_at_the_calendars_edge_are_422_not_a_500(
+    client: FlaskClient, admin, method, path, body
+) -> None:
+    """Converting to UTC, or counting back a default period, overflowed the calendar."""
+    response = getattr(client, method)(path, json=body, headers=auth(admin))
+    assert "2000-01-01 to 2100-12-31" in str(assert_error(response, 422)["errors"])
+
+
 def test_oversized_body_is_413(client: FlaskClient, admin) -> None:
     huge = {"name": "x" * (2 * 1024 * 1024)}
     response = client.post("/teams", json=huge, headers=auth(admin))

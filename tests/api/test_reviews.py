@@ -82,6 +82,8 @@ def test_bad_reviews_are_rejected_one_by_one_and_good_ones_kept(
         {"item_id": items[3].id, "answered_at": now.isoformat(), "answer": {}},
         {**review(items[3], now), "answered_at": "2026-11-02T09:00:00"},
         review(items[3], now - dt.timedelta(minutes=2)),
+        # Year 0 in UTC: was a 500 for the whole batch.
+        {**review(items[0], now), "answered_at": "0001-01-01T00:30:00+01:00"},
     ]
     result = post_reviews(client, learner, batch)
     statuses = [(r["status"], r["error"]) for r in result["results"]]
@@ -94,6 +96,7 @@ def test_bad_reviews_are_rejected_one_by_one_and_good_ones_kept(
         ("rejected", "invalid_review"),
         ("rejected", "invalid_review"),
         ("accepted", None),
+        ("rejected", "invalid_review"),
     ]
     assert "answered_at" in str(result["results"][6]["errors"])
     assert db.scalar(select(func.count()).select_from(ReviewLog)) == 2

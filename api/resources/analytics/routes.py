@@ -9,7 +9,7 @@ from api import deps
 from api.auth import current_user
 from api.blueprint import Blueprint
 from api.models import Role
-from api.resources.common import Id
+from api.resources.common import Day, Id
 from api.services import analytics
 
 blp = Blueprint(
@@ -22,9 +22,13 @@ blp = Blueprint(
 
 class AnalyticsQuerySchema(ma.Schema):
     team_id = Id(metadata={"description": "Managers: always their own team"})
-    module_id = Id()
-    since = ma.fields.Date()
-    until = ma.fields.Date()
+    module_id = Id(metadata={"description": "Learners enrolled in this module, its items"})
+    since = Day(metadata={"description": "First day counted (UTC). Default: 8 weeks before until"})
+    until = Day(
+        metadata={
+            "description": "Last day counted (UTC). Default: today; at most 366 days after since"
+        }
+    )
 
 
 class GroupSchema(ma.Schema):

@@ -31,10 +31,12 @@ class AssignSchema(ma.Schema):
 
 
 class EnrollmentQuerySchema(ma.Schema):
-    module_id = Id()
-    user_id = Id()
-    team_id = Id()
-    status = ma.fields.Enum(EnrollmentStatus, by_value=True)
+    module_id = Id(metadata={"description": "Only this module's enrollments"})
+    user_id = Id(metadata={"description": "Only this person's enrollments"})
+    team_id = Id(metadata={"description": "Only people now in this team"})
+    status = ma.fields.Enum(
+        EnrollmentStatus, by_value=True, metadata={"description": "Only enrollments in this state"}
+    )
 
 
 ENROLLMENT_EXAMPLE = {

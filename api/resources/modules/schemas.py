@@ -113,7 +113,9 @@ class ModuleSchema(ModuleSummarySchema):
 
 
 class ModuleQuerySchema(ma.Schema):
-    status = ma.fields.Enum(ModuleStatus, by_value=True)
+    status = ma.fields.Enum(
+        ModuleStatus, by_value=True, metadata={"description": "Only modules in this state"}
+    )
 
 
 class ModuleVersionSchema(ma.Schema):

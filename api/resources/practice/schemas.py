@@ -89,7 +89,10 @@ class ReviewBatchResultSchema(ma.Schema):
 
 
 class PracticeQuerySchema(ma.Schema):
-    minutes = ma.fields.Float(validate=validate.Range(1, 30))
+    minutes = ma.fields.Float(
+        validate=validate.Range(1, 30),
+        metadata={"description": "Time the learner has. Default: the organization's session"},
+    )
 
 
 class PracticeItemSchema(ma.Schema):

@@ -28,8 +28,8 @@ class UserPatchSchema(ma.Schema):
 
 
 class UserQuerySchema(ma.Schema):
-    team_id = Id()
-    role = ma.fields.Enum(Role, by_value=True)
+    team_id = Id(metadata={"description": "Only members of this team"})
+    role = ma.fields.Enum(Role, by_value=True, metadata={"description": "Only this role"})
 
 
 USER_EXAMPLE = {

@@ -21,6 +21,8 @@ class ApplicationPrompt(Base):
     __table_args__ = (
         UniqueConstraint("user_id", "module_id"),
         Index("ix_application_prompts_open", "status", "follow_up_on"),
+        # xAPI's "tried at work" of a period, a page at a time.
+        Index("ix_application_prompts_org_answered", "organization_id", "answered_at"),
     )
 
     id: Mapped[intpk]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.db import Base, UTCDateTime, intpk
@@ -28,7 +28,11 @@ class EnrollmentStatus(enum.StrEnum):
 
 class Enrollment(Base):
     __tablename__ = "enrollments"
-    __table_args__ = (UniqueConstraint("user_id", "module_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "module_id"),
+        # xAPI's completions of a period, a page at a time.
+        Index("ix_enrollments_org_completed", "organization_id", "completed_at"),
+    )
 
     id: Mapped[intpk]
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)

@@ -65,3 +65,29 @@ def test_periods_are_bounded_and_learners_refused(client: FlaskClient, db: Sessi
     )
     learner = UserFactory(organization=admin.organization)
     assert client.get("/xapi/statements", headers=auth(learner)).status_code == 403
+
+
+def test_pages_cut_in_the_database_cover_every_statement_once(
+    client: FlaskClient, db: Session, clock
+) -> None:
+    team = TeamFactory()
+    admin = UserFactory(admin=True, organization=team.organization)
+    people = [UserFactory(team=team, organization=team.organization) for _ in range(3)]
+    outsider = UserFactory()  # another organization, busy too
+    for person in [*people, outsider]:
+        _, items = studied_module(person, items=8, completed=False)
+        # Several answers at the very same second: the order must still be total.
+        post_reviews(client, person, [review(item, clock.now()) for item in items])
+    clock.advance(dt.timedelta(minutes=5))
+
+    whole = client.get("/xapi/statements?page_size=100", headers=auth(admin))
+    everything = whole.get_json()
+    assert json.loads(whole.headers["X-Pagination"])["total"] == len(everything) == 24
+    assert {s["actor"]["account"]["name"] for s in everything} == {str(p.id) for p in people}
+    pages = [
+        client.get(f"/xapi/statements?page_size=7&page={n}", headers=auth(admin)).get_json()
+        for n in range(1, 6)
+    ]
+    assert [len(p) for p in pages] == [7, 7, 7, 3, 0]
+    assert [s for p in pages for s in p] == everything
+    assert [s["timestamp"] for s in everything] == sorted(s["timestamp"] for s in everything)

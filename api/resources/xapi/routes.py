@@ -9,7 +9,7 @@ from flask_smorest import Page
 
 from api import deps
 from api.auth import current_user
-from api.blueprint import ADMIN, Blueprint
+from api.blueprint import ADMIN, Blueprint, page_of
 from api.resources.common import UtcDateTime
 from api.services import xapi
 
@@ -60,14 +60,12 @@ class Statements(MethodView):
     @blp.errors(422)
     def get(self, pagination_parameters: Page, since=None, until=None) -> list:
         """The organization's learning activity as xAPI statements, oldest first"""
-        everything = xapi.statements(
-            deps.session(),
+        return page_of(
+            pagination_parameters,
+            xapi.statements,
             actor=current_user(),
             base_url=current_app.config["BITEWISE"].public_base_url,
             since=since,
             until=until,
             now=deps.now(),
         )
-        pagination_parameters.item_count = len(everything)
-        start = (pagination_parameters.page - 1) * pagination_parameters.page_size
-        return everything[start : start + pagination_parameters.page_size]

@@ -1,0 +1,148 @@
+"""Fetching xAPI statements page by page from a busy month, on PostgreSQL.
+
+Run:
+    .venv/bin/python bench/xapi_pages.py --reviews 300000 [--learners 2000]
+
+Seeds (COPY) a fresh database ``bitewise_bench_xapi``: one organization, one module of 20
+items, ``--learners`` learners and ``--reviews`` answers spread over the last 30 days.
+Then an admin asks ``GET /xapi/statements`` for those 30 days, 100 a page: the first page,
+one in the middle and the last. For each: the median time of 3 requests and the peak of
+Python memory allocated while serving one (tracemalloc).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import psycopg
+
+from api import create_app
+from api.config import Config
+from api.dev_tokens import emulator_id_token
+from bench.load.seed import copy_rows
+from bench.outbox_common import fresh_database
+
+# Emulator tokens, as in the tests: firebase-admin reads this when it verifies one.
+os.environ["FIREBASE_AUTH_EMULATOR_HOST"] = "127.0.0.1:9099"
+ITEMS = 20
+PROJECT = "demo-bitewise"
+
+
+def seed(url: str, learners: int, reviews: int, now: dt.datetime) -> None:
+    t = now.isoformat()
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO organizations (id, name, created_at) VALUES (1, 'Record Co', %s)", (now,)
+        )
+        cur.execute(
+            "INSERT INTO modules (id, organization_id, title, summary, estimated_minutes, "
+            "tags, status, visibility, version, application_prompt, reflection_question, "
+            "created_at, updated_at) VALUES (1, 1, 'M', '', 5, '[]', 'published', 'open', 1, "
+            "'', '', %s, %s)",
+            (now, now),
+        )
+        cur.execute(
+            "INSERT INTO lessons (id, module_id, position, title, body_markdown, key_points) "
+            "VALUES (1, 1, 0, 'L', '', '[]')"
+        )
+        for i in range(1, ITEMS + 1):
+            cur.execute(
+                "INSERT INTO items (id, module_id, lesson_id, position, kind, prompt, options, "
+                "answer, explanation, revision) VALUES (%s, 1, 1, %s, 'true_false', %s, '[]', "
+                "'{\"value\": true}', '', 1)",
+                (i, i, f"Statement {i}?"),
+            )
+        copy_rows(
+            cur,
+            "users",
+            "id, organization_id, firebase_uid, email, display_name, role, time_zone, "
+            "locale, invited_at, joined_at",
+            (
+                f"{u}\t1\tx{u}\tx{u}@record.example\t\t{'admin' if u == 1 else 'learner'}"
+                f"\tUTC\ten\t{t}\t{t}\n"
+                for u in range(1, learners + 1)
+            ),
+        )
+        month = 30 * 24 * 3600
+        copy_rows(
+            cur,
+            "review_logs",
+            "organization_id, user_id, item_id, item_revision, client_review_id, answered_at, "
+            "received_at, duration_ms, response, rating, correct",
+            (
+                f"1\t{2 + r % (learners - 1)}\t{1 + r % ITEMS}\t1\tr{r}\t"
+                f"{(now - dt.timedelta(seconds=month * r / reviews)).isoformat()}\t{t}\t"
+                f"4000\t{{}}\t3\ttrue\n"
+                for r in range(reviews)
+            ),
+        )
+        conn.commit()
+        cur.execute("ANALYZE")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reviews", type=int, default=300_000)
+    parser.add_argument("--learners", type=int, default=2_000)
+    args = parser.parse_args()
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+    engine = fresh_database("bitewise_bench_xapi")
+    url = engine.url.render_as_string(hide_password=False).replace("+psycopg", "")
+    started = time.perf_counter()
+    seed(url, args.learners, args.reviews, now)
+    print(f"seeded {args.reviews:,} reviews in {time.perf_counter() - started:.1f} s")
+
+    config = Config(
+        environment="test",
+        firebase_project_id=PROJECT,
+        firebase_auth_emulator_host="127.0.0.1:9099",
+        rate_limits=False,
+        log_level="WARNING",
+    )
+    client = create_app(config, bind=engine).test_client()
+    token = emulator_id_token(project_id=PROJECT, uid="x1", email="x1@record.example")
+    headers = {"Authorization": f"Bearer {token}"}
+    period = {
+        "since": (now - dt.timedelta(days=30, minutes=1)).isoformat(),
+        "until": (now + dt.timedelta(minutes=1)).isoformat(),
+        "page_size": 100,
+    }
+
+    def get(page: int):
+        response = client.get(
+            "/xapi/statements", query_string={**period, "page": page}, headers=headers
+        )
+        assert response.status_code == 200, response.get_json()
+        return response
+
+    total = json.loads(get(1).headers["X-Pagination"])["total"]
+    last = -(-total // 100)
+    print(f"statements in the period: {total:,} ({last:,} pages of 100)")
+    print("| page | median of 3 | peak Python memory |")
+    print("|---|---|---|")
+    for page in (1, last // 2, last):
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            assert len(get(page).get_json()) == (100 if page < last else total - 100 * (last - 1))
+            times.append(time.perf_counter() - started)
+        tracemalloc.start()
+        get(page)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        print(f"| {page:,} | {statistics.median(times) * 1000:.0f} ms | {peak / 2**20:.1f} MiB |")
+
+
+if __name__ == "__main__":
+    main()

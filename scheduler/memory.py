@@ -72,8 +72,12 @@ class MemoryModel:
 
     def recall(self, memory: Memory, at: dt.datetime) -> float:
         """Predicted probability of recall at ``at`` (fractional days since the last review)."""
-        elapsed = (ensure_utc(at) - memory.last_review).total_seconds() / _DAY
-        return self.recall_after(memory.stability, max(elapsed, 0.0))
+        return self.recall_since(memory.stability, memory.last_review, at)
+
+    def recall_since(self, stability: float, last_review: dt.datetime, at: dt.datetime) -> float:
+        """``recall`` from the two numbers it depends on, for callers streaming many states."""
+        elapsed = (ensure_utc(at) - ensure_utc(last_review)).total_seconds() / _DAY
+        return self.recall_after(stability, max(elapsed, 0.0))
 
     def recall_after(self, stability: float, days: float) -> float:
         return float((1 + self.factor * days / stability) ** self.decay)

@@ -12,7 +12,7 @@ import statistics
 from collections import Counter, defaultdict
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, Select, func, select
 from sqlalchemy.orm import Session
 
 from api.errors import Invalid, NotFound
@@ -32,7 +32,6 @@ from api.models import (
 from api.services._query import require_role
 from scheduler.memory import MemoryModel
 from scheduler.privacy import MIN_K, group_visible
-from scheduler.types import Memory, Phase
 
 HARD_ITEMS = 5
 # Weekly rows for up to a year (53 of them), and dates far from the calendar's ends.
@@ -80,25 +79,28 @@ def group_report(
     )
     if team_id is not None:
         learners = learners.where(User.team_id == team_id)
-    whole = set(session.scalars(learners))
-    members = whole
+    members = learners
     if module_id is not None:
         enrolled = select(Enrollment.user_id).where(
             Enrollment.module_id == module_id, Enrollment.status != EnrollmentStatus.WITHDRAWN
         )
-        members = set(session.scalars(learners.where(User.id.in_(enrolled))))
-    visible, reason = group_visible(size=len(members), whole=len(whole) if module_id else None, k=k)
+        members = learners.where(User.id.in_(enrolled))
+    size = _count(session, members)
+    whole = _count(session, learners) if module_id is not None else None
+    visible, reason = group_visible(size=size, whole=whole, k=k)
     group = {
         "team_id": team_id,
         "module_id": module_id,
         "since": since,
         "until": until,
-        "learners": len(members) if visible else None,
+        "learners": size if visible else None,
         "min_group_size": k,
     }
     if not visible:
         return {"group": group, "withheld": True, "reason": reason}
-    ids = list(members)
+    # The group stays a query: a list of ids would be one bind parameter per learner, and
+    # PostgreSQL takes at most 65,535 (an organization of 100,000 was a 503).
+    ids = members.scalar_subquery()
     return {
         "group": group,
         "withheld": False,
@@ -127,11 +129,15 @@ def _team_scope(session: Session, actor: User, team_id: int | None) -> int | Non
     return team_id
 
 
+def _count(session: Session, learners: Select) -> int:
+    return session.scalar(select(func.count()).select_from(learners.subquery())) or 0
+
+
 def _in_module(stmt: Any, column: Any, module_id: int | None) -> Any:
     return stmt if module_id is None else stmt.where(column == module_id)
 
 
-def _enrollment(session: Session, ids: list[int], module_id: int | None) -> dict[str, int]:
+def _enrollment(session: Session, ids: ScalarSelect[int], module_id: int | None) -> dict[str, int]:
     rows = session.execute(
         _in_module(
             select(Enrollment.status, func.count()).where(
@@ -146,7 +152,7 @@ def _enrollment(session: Session, ids: list[int], module_id: int | None) -> dict
 
 
 def _participation(
-    session: Session, ids: list[int], module_id: int | None, since: dt.date, until: dt.date
+    session: Session, ids: ScalarSelect[int], module_id: int | None, since: dt.date, until: dt.date
 ) -> list[dict[str, Any]]:
     """Learners who practised, per week (Monday) of the range: counts, never names."""
     start = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
@@ -168,21 +174,9 @@ def _participation(
     return out
 
 
-def _states(session: Session, ids: list[int], module_id: int | None) -> list[MemoryState]:
-    return list(
-        session.scalars(
-            _in_module(
-                select(MemoryState).where(MemoryState.user_id.in_(ids)),
-                MemoryState.module_id,
-                module_id,
-            )
-        )
-    )
-
-
 def _recall(
     session: Session,
-    ids: list[int],
+    ids: ScalarSelect[int],
     module_id: int | None,
     now: dt.datetime,
     target: float,
@@ -191,34 +185,34 @@ def _recall(
     """Mean predicted recall of the group, now and in 30 days without practice; null
     unless at least k of its learners have practised (else it would describe fewer)."""
     model = MemoryModel(desired_retention=target)
-    per_learner: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    # Per learner: (sum of recall now, sum in 30 days, items). Only the two columns recall
+    # depends on, streamed: an organization's states never sit in memory at once.
     later = now + dt.timedelta(days=30)
-    for s in _states(session, ids, module_id):
-        memory = Memory(
-            s.stability,
-            s.difficulty,
-            Phase(s.phase),
-            s.step,
-            s.last_review_at,
-            s.fsrs_due_at,
-            s.reps,
-            s.lapses,
-        )
-        per_learner[s.user_id].append((model.recall(memory, now), model.recall(memory, later)))
-    if len(per_learner) < k:
+    sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
+    rows = session.execute(
+        _in_module(
+            select(MemoryState.user_id, MemoryState.stability, MemoryState.last_review_at).where(
+                MemoryState.user_id.in_(ids)
+            ),
+            MemoryState.module_id,
+            module_id,
+        ).execution_options(yield_per=10_000)
+    )
+    for user_id, stability, last_review_at in rows:
+        total = sums[user_id]
+        total[0] += model.recall_since(stability, last_review_at, now)
+        total[1] += model.recall_since(stability, last_review_at, later)
+        total[2] += 1
+    if len(sums) < k:
         return {"now": None, "in_30_days": None}
-    means = [
-        (statistics.fmean(a for a, _ in v), statistics.fmean(b for _, b in v))
-        for v in per_learner.values()
-    ]
     return {
-        "now": round(statistics.fmean(a for a, _ in means), 3),
-        "in_30_days": round(statistics.fmean(b for _, b in means), 3),
+        "now": round(statistics.fmean(a / n for a, _, n in sums.values()), 3),
+        "in_30_days": round(statistics.fmean(b / n for _, b, n in sums.values()), 3),
     }
 
 
 def _application(
-    session: Session, ids: list[int], module_id: int | None, k: int
+    session: Session, ids: ScalarSelect[int], module_id: int | None, k: int
 ) -> dict[str, int | None]:
     """Outcomes of "try this at work"; null unless at least k learners answered."""
     rows = session.scalars(
@@ -237,7 +231,7 @@ def _application(
 
 
 def _hard_items(
-    session: Session, ids: list[int], module_id: int | None, k: int
+    session: Session, ids: ScalarSelect[int], module_id: int | None, k: int
 ) -> list[dict[str, Any]]:
     """Items most learners find hard (lapse rate, FSRS difficulty), each over k learners or more."""
     rows = session.execute(

@@ -6,8 +6,10 @@ import datetime as dt
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from api.models import Role, User
 from tests.api.practice_helpers import post_reviews, review, studied_module
 from tests.api.test_errors import assert_error
 from tests.conftest import auth
@@ -153,3 +155,26 @@ def test_a_year_of_weeks_is_the_longest_period(client: FlaskClient, team, clock)
     assert report["withheld"] is False and 53 <= len(report["participation"]) <= 54
     longer = f"/analytics?since={since - dt.timedelta(days=1)}"
     assert_error(client.get(longer, headers=auth(manager)), 422)
+
+
+def test_an_organization_larger_than_a_statements_parameters(
+    client: FlaskClient, db: Session, clock
+) -> None:
+    """66,000 learners: more than the 65,535 bind parameters PostgreSQL takes in one
+    statement. Passing the group as a list of ids made this report a 503 there."""
+    admin = UserFactory(admin=True)
+    db.execute(
+        insert(User),
+        [
+            {
+                "organization_id": admin.organization_id,
+                "email": f"l{n}@big.example",
+                "role": Role.LEARNER,
+                "invited_at": clock.now(),
+            }
+            for n in range(66_000)
+        ],
+    )
+    report = client.get("/analytics", headers=auth(admin)).get_json()
+    assert report["withheld"] is False and report["group"]["learners"] == 66_000
+    assert report["enrollment"] == {"enrollments": 0, "completed": 0}

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from api.errors import Forbidden
+from api.errors import Forbidden, NotFound
 from api.models import Role, User
 
 T = TypeVar("T")
@@ -28,6 +28,15 @@ def page_offset(page: int, page_size: int, total: int) -> int | None:
     would make an offset no database integer holds (found by schemathesis: a 500)."""
     offset = (page - 1) * page_size
     return None if offset >= max(total, 1) and page > 1 else offset
+
+
+def one_or_404(session: Session, stmt: Select[T], message: str, *, code: str | None = None) -> T:
+    """The one row ``stmt`` finds, or a 404. Put the caller's scope (organization, owner) in
+    ``stmt``: a row outside it is as absent as one that does not exist."""
+    found = session.scalar(stmt)
+    if found is None:
+        raise NotFound(message, code=code)
+    return found
 
 
 def require_role(actor: User, *roles: Role) -> None:

@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.errors import Conflict, Invalid, NotFound
+from api.errors import Conflict, Invalid
 from api.models import Item, Lesson, Module, ModuleStatus, ModuleVersion, Role, User
 from api.services import items
-from api.services._query import paginate, require_role
+from api.services._query import one_or_404, paginate, require_role
 from api.services.versions import (
     LESSON_FIELDS,
     MODULE_FIELDS,
@@ -27,14 +27,13 @@ from api.services.versions import (
 
 def get_module(session: Session, *, actor: User, module_id: int) -> Module:
     require_role(actor, Role.ADMIN)
-    module = session.scalar(
+    return one_or_404(
+        session,
         select(Module).where(
             Module.id == module_id, Module.organization_id == actor.organization_id
-        )
+        ),
+        "No such module.",
     )
-    if module is None:
-        raise NotFound("No such module.")
-    return module
 
 
 def list_modules(

@@ -10,8 +10,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from api.db import dialect_insert
-from api.errors import Invalid, NotFound
+from api.errors import Invalid
 from api.models import Device, Notification, Organization, ReminderPreferences, User
+from api.services._query import one_or_404
 
 PREFERENCE_FIELDS = (
     "window_start",
@@ -122,13 +123,13 @@ def mark_opened(
     session: Session, *, user: User, notification_id: int, now: dt.datetime
 ) -> Notification:
     """The learner opened a push (idempotent: the first open counts)."""
-    notification = session.scalar(
+    notification = one_or_404(
+        session,
         select(Notification).where(
             Notification.id == notification_id, Notification.user_id == user.id
-        )
+        ),
+        "No such notification of yours.",
     )
-    if notification is None:
-        raise NotFound("No such notification of yours.")
     if notification.opened_at is None:
         notification.opened_at = now
         session.commit()

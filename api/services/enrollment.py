@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.errors import Invalid, NotFound
+from api.errors import Invalid
 from api.models import (
     Enrollment,
     EnrollmentSource,
@@ -25,7 +25,7 @@ from api.models import (
     Visibility,
 )
 from api.services import application
-from api.services._query import paginate, require_role
+from api.services._query import one_or_404, paginate, require_role
 
 
 def assign(
@@ -33,13 +33,14 @@ def assign(
 ) -> list[Enrollment]:
     """Assign a published module to one user or a whole team (idempotent)."""
     require_role(actor, Role.ADMIN)
-    module = session.scalar(
+    module = one_or_404(
+        session,
         select(Module).where(
             Module.id == data["module_id"], Module.organization_id == actor.organization_id
-        )
+        ),
+        "No such module.",
+        code="module_not_found",
     )
-    if module is None:
-        raise NotFound("No such module.", code="module_not_found")
     if module.status is not ModuleStatus.PUBLISHED:
         raise Invalid("Only published modules can be assigned.", code="module_not_published")
     due_at = data.get("due_at")
@@ -48,13 +49,14 @@ def assign(
             "due_at must be in the future.", errors={"json": {"due_at": ["In the past."]}}
         )
     if data.get("user_id") is not None:
-        user = session.scalar(
+        user = one_or_404(
+            session,
             select(User).where(
                 User.id == data["user_id"], User.organization_id == actor.organization_id
-            )
+            ),
+            "No such user.",
+            code="user_not_found",
         )
-        if user is None:
-            raise NotFound("No such user.", code="user_not_found")
         enrollment = _enroll(
             session,
             user=user,
@@ -66,13 +68,14 @@ def assign(
         )
         session.commit()
         return [enrollment]
-    team = session.scalar(
+    team = one_or_404(
+        session,
         select(Team).where(
             Team.id == data["team_id"], Team.organization_id == actor.organization_id
-        )
+        ),
+        "No such team.",
+        code="team_not_found",
     )
-    if team is None:
-        raise NotFound("No such team.", code="team_not_found")
     assignment = session.scalar(
         select(TeamAssignment).where(
             TeamAssignment.team_id == team.id, TeamAssignment.module_id == module.id
@@ -153,13 +156,13 @@ def list_enrollments(
 def withdraw(session: Session, *, actor: User, enrollment_id: int) -> Enrollment:
     """Take an assignment back (idempotent). Practice of that module stops."""
     require_role(actor, Role.ADMIN)
-    enrollment = session.scalar(
+    enrollment = one_or_404(
+        session,
         select(Enrollment).where(
             Enrollment.id == enrollment_id, Enrollment.organization_id == actor.organization_id
-        )
+        ),
+        "No such enrollment.",
     )
-    if enrollment is None:
-        raise NotFound("No such enrollment.")
     enrollment.status = EnrollmentStatus.WITHDRAWN
     session.commit()
     return enrollment
@@ -193,9 +196,9 @@ def list_catalog(
 def get_learner_module(
     session: Session, *, user: User, module_id: int
 ) -> tuple[Module, Enrollment | None, set[int]]:
-    module = session.scalar(visible_modules_stmt(user).where(Module.id == module_id))
-    if module is None:
-        raise NotFound("No such module.")
+    module = one_or_404(
+        session, visible_modules_stmt(user).where(Module.id == module_id), "No such module."
+    )
     enrollment = _enrollments_by_module(session, user, [module.id]).get(module.id)
     studied = set(
         session.scalars(
@@ -218,9 +221,7 @@ def self_enroll(session: Session, *, user: User, module_id: int, now: dt.datetim
 def mark_lesson_studied(
     session: Session, *, user: User, lesson_id: int, now: dt.datetime
 ) -> Enrollment:
-    lesson = session.scalar(select(Lesson).where(Lesson.id == lesson_id))
-    if lesson is None:
-        raise NotFound("No such lesson.")
+    lesson = one_or_404(session, select(Lesson).where(Lesson.id == lesson_id), "No such lesson.")
     module, enrollment, studied = get_learner_module(session, user=user, module_id=lesson.module_id)
     if enrollment is None:
         enrollment = _enroll(

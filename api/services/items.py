@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.errors import Conflict, Invalid, NotFound
+from api.errors import Conflict, Invalid
 from api.models import Item, ItemKind, Lesson, Module, Role, User
-from api.services._query import require_role
+from api.services._query import one_or_404, require_role
 from api.services.versions import get_lesson, record_change, refuse_archived
 
 _ITEM_WORDING = ("prompt", "options", "explanation")
@@ -114,14 +114,13 @@ def retire_item(session: Session, *, actor: User, item_id: int, now: dt.datetime
 
 def get_item(session: Session, *, actor: User, item_id: int) -> Item:
     require_role(actor, Role.ADMIN)
-    item = session.scalar(
+    return one_or_404(
+        session,
         select(Item)
         .join(Module, Module.id == Item.module_id)
-        .where(Item.id == item_id, Module.organization_id == actor.organization_id)
+        .where(Item.id == item_id, Module.organization_id == actor.organization_id),
+        "No such item.",
     )
-    if item is None:
-        raise NotFound("No such item.")
-    return item
 
 
 def create_item(session: Session, lesson: Lesson, data: Mapping[str, Any]) -> Item:

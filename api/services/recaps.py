@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.errors import NotFound
 from api.models import Enrollment, EnrollmentStatus, Module, ModuleStatus, RecapLog, User
+from api.services._query import one_or_404
 from api.services.memory import model_for
 from api.services.practice import LearnerItem, items_to_show, learner_items, organization_of
 from scheduler.memory import MemoryModel
@@ -63,7 +63,8 @@ def due_recaps(session: Session, *, user: User, now: dt.datetime) -> list[dict[s
 
 
 def record_recap(session: Session, *, user: User, module_id: int, now: dt.datetime) -> RecapLog:
-    enrolled = session.scalar(
+    one_or_404(
+        session,
         select(Enrollment.id)
         .join(Module, Module.id == Enrollment.module_id)
         .where(
@@ -71,10 +72,9 @@ def record_recap(session: Session, *, user: User, module_id: int, now: dt.dateti
             Enrollment.module_id == module_id,
             Enrollment.status != EnrollmentStatus.WITHDRAWN,
             Module.status == ModuleStatus.PUBLISHED,
-        )
+        ),
+        "No such module among yours.",
     )
-    if enrolled is None:
-        raise NotFound("No such module among yours.")
     log = RecapLog(user_id=user.id, module_id=module_id, studied_at=now)
     session.add(log)
     session.commit()

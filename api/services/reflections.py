@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.errors import Invalid, NotFound
+from api.errors import Invalid
 from api.models import Module, Reflection, User
+from api.services._query import one_or_404
 from scheduler.timing import local_date
 
 SHARED = ("team", "anonymous")
@@ -21,13 +22,14 @@ def create(
     session: Session, *, user: User, data: Mapping[str, Any], now: dt.datetime, commit: bool = True
 ) -> Reflection:
     if data.get("module_id") is not None:
-        module = session.scalar(
+        one_or_404(
+            session,
             select(Module.id).where(
                 Module.id == data["module_id"], Module.organization_id == user.organization_id
-            )
+            ),
+            "No such module.",
+            code="module_not_found",
         )
-        if module is None:
-            raise NotFound("No such module.", code="module_not_found")
     reflection = Reflection(
         public_id=secrets.token_hex(16),
         organization_id=user.organization_id,
@@ -78,12 +80,13 @@ def mine(session: Session, *, user: User) -> list[Reflection]:
 
 
 def _own(session: Session, user: User, public_id: str) -> Reflection:
-    reflection = session.scalar(
-        select(Reflection).where(Reflection.public_id == public_id, Reflection.author_id == user.id)
+    return one_or_404(
+        session,
+        select(Reflection).where(
+            Reflection.public_id == public_id, Reflection.author_id == user.id
+        ),
+        "No such reflection of yours.",
     )
-    if reflection is None:
-        raise NotFound("No such reflection of yours.")
-    return reflection
 
 
 def update(

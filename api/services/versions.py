@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.errors import Conflict, NotFound
+from api.errors import Conflict
 from api.models import Item, Lesson, Module, ModuleStatus, ModuleVersion, Role, User
-from api.services._query import require_role
+from api.services._query import one_or_404, require_role
 
 MODULE_FIELDS = (
     "title",
@@ -37,14 +37,13 @@ def live_items(session: Session, module_id: int) -> list[Item]:
 
 def get_lesson(session: Session, *, actor: User, lesson_id: int) -> Lesson:
     require_role(actor, Role.ADMIN)
-    lesson = session.scalar(
+    return one_or_404(
+        session,
         select(Lesson)
         .join(Module, Module.id == Lesson.module_id)
-        .where(Lesson.id == lesson_id, Module.organization_id == actor.organization_id)
+        .where(Lesson.id == lesson_id, Module.organization_id == actor.organization_id),
+        "No such lesson.",
     )
-    if lesson is None:
-        raise NotFound("No such lesson.")
-    return lesson
 
 
 def refuse_archived(module: Module) -> None:

@@ -13,26 +13,17 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import statistics
 import sys
 import time
-import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg
 
-from api import create_app
-from api.config import Config
-from api.dev_tokens import emulator_id_token
+from bench.in_process import measure, signed_in_client
 from bench.outbox_common import fresh_database
 from bench.planner_scale import seed
-
-# Emulator tokens, as in the tests: firebase-admin reads this when it verifies one.
-os.environ["FIREBASE_AUTH_EMULATOR_HOST"] = "127.0.0.1:9099"
-PROJECT = "demo-bitewise"
 
 
 def main() -> None:
@@ -55,32 +46,13 @@ def main() -> None:
         )
     print(f"seeded {args.learners:,} learners in {time.perf_counter() - started:.0f} s")
 
-    config = Config(
-        environment="test",
-        firebase_project_id=PROJECT,
-        firebase_auth_emulator_host="127.0.0.1:9099",
-        rate_limits=False,
-        log_level="WARNING",
-    )
-    client = create_app(config, bind=engine).test_client()
-    token = emulator_id_token(project_id=PROJECT, uid="boss", email="boss@plan.example")
-    headers = {"Authorization": f"Bearer {token}"}
+    client, headers = signed_in_client(engine, uid="boss", email="boss@plan.example")
 
     print("| report | status | median of 3 | peak Python memory |")
     print("|---|---|---|---|")
     for name, query in (("organization", ""), ("module", "?module_id=1")):
-        times, status = [], None
-        for _ in range(3):
-            started = time.perf_counter()
-            response = client.get(f"/analytics{query}", headers=headers)
-            times.append(time.perf_counter() - started)
-            status = response.status_code
-        tracemalloc.start()
-        client.get(f"/analytics{query}", headers=headers)
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        took = statistics.median(times)
-        print(f"| {name} | {status} | {took * 1000:,.0f} ms | {peak / 2**20:,.1f} MiB |")
+        response, figures = measure(lambda q=query: client.get(f"/analytics{q}", headers=headers))
+        print(f"| {name} | {response.status_code} | {figures} |")
 
 
 if __name__ == "__main__":

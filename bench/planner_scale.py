@@ -23,6 +23,7 @@ import psycopg
 from sqlalchemy.orm import Session
 
 from api.services.planner import plan_reminders
+from bench.in_process import insert_module
 from bench.load.seed import copy_rows
 from bench.outbox_common import fresh_database
 
@@ -38,24 +39,7 @@ def seed(url: str, learners: int, now: dt.datetime) -> None:
             "'[0,1,2,3,4,5,6]', '00:00', '23:59')",
             (now,),
         )
-        cur.execute(
-            "INSERT INTO modules (id, organization_id, title, summary, estimated_minutes, "
-            "tags, status, visibility, version, application_prompt, reflection_question, "
-            "created_at, updated_at) VALUES (1, 1, 'M', '', 5, '[]', 'published', 'open', 1, "
-            "'', '', %s, %s)",
-            (now, now),
-        )
-        cur.execute(
-            "INSERT INTO lessons (id, module_id, position, title, body_markdown, key_points) "
-            "VALUES (1, 1, 0, 'L', '', '[]')"
-        )
-        for i in range(1, ITEMS + 1):
-            cur.execute(
-                "INSERT INTO items (id, module_id, lesson_id, position, kind, prompt, options, "
-                "answer, explanation, revision) VALUES (%s, 1, 1, %s, 'true_false', %s, '[]', "
-                "'{\"value\": true}', '', 1)",
-                (i, i, f"Statement {i}?"),
-            )
+        insert_module(cur, now, ITEMS)
         zones = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC"]
         copy_rows(
             cur,

@@ -15,27 +15,19 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import statistics
 import sys
 import time
-import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg
 
-from api import create_app
-from api.config import Config
-from api.dev_tokens import emulator_id_token
+from bench.in_process import insert_module, measure, signed_in_client
 from bench.load.seed import copy_rows
 from bench.outbox_common import fresh_database
 
-# Emulator tokens, as in the tests: firebase-admin reads this when it verifies one.
-os.environ["FIREBASE_AUTH_EMULATOR_HOST"] = "127.0.0.1:9099"
 ITEMS = 20
-PROJECT = "demo-bitewise"
 
 
 def seed(url: str, learners: int, reviews: int, now: dt.datetime) -> None:
@@ -44,24 +36,7 @@ def seed(url: str, learners: int, reviews: int, now: dt.datetime) -> None:
         cur.execute(
             "INSERT INTO organizations (id, name, created_at) VALUES (1, 'Record Co', %s)", (now,)
         )
-        cur.execute(
-            "INSERT INTO modules (id, organization_id, title, summary, estimated_minutes, "
-            "tags, status, visibility, version, application_prompt, reflection_question, "
-            "created_at, updated_at) VALUES (1, 1, 'M', '', 5, '[]', 'published', 'open', 1, "
-            "'', '', %s, %s)",
-            (now, now),
-        )
-        cur.execute(
-            "INSERT INTO lessons (id, module_id, position, title, body_markdown, key_points) "
-            "VALUES (1, 1, 0, 'L', '', '[]')"
-        )
-        for i in range(1, ITEMS + 1):
-            cur.execute(
-                "INSERT INTO items (id, module_id, lesson_id, position, kind, prompt, options, "
-                "answer, explanation, revision) VALUES (%s, 1, 1, %s, 'true_false', %s, '[]', "
-                "'{\"value\": true}', '', 1)",
-                (i, i, f"Statement {i}?"),
-            )
+        insert_module(cur, now, ITEMS)
         copy_rows(
             cur,
             "users",
@@ -103,16 +78,7 @@ def main() -> None:
     seed(url, args.learners, args.reviews, now)
     print(f"seeded {args.reviews:,} reviews in {time.perf_counter() - started:.1f} s")
 
-    config = Config(
-        environment="test",
-        firebase_project_id=PROJECT,
-        firebase_auth_emulator_host="127.0.0.1:9099",
-        rate_limits=False,
-        log_level="WARNING",
-    )
-    client = create_app(config, bind=engine).test_client()
-    token = emulator_id_token(project_id=PROJECT, uid="x1", email="x1@record.example")
-    headers = {"Authorization": f"Bearer {token}"}
+    client, headers = signed_in_client(engine, uid="x1", email="x1@record.example")
     period = {
         "since": (now - dt.timedelta(days=30, minutes=1)).isoformat(),
         "until": (now + dt.timedelta(minutes=1)).isoformat(),
@@ -132,16 +98,9 @@ def main() -> None:
     print("| page | median of 3 | peak Python memory |")
     print("|---|---|---|")
     for page in (1, last // 2, last):
-        times = []
-        for _ in range(3):
-            started = time.perf_counter()
-            assert len(get(page).get_json()) == (100 if page < last else total - 100 * (last - 1))
-            times.append(time.perf_counter() - started)
-        tracemalloc.start()
-        get(page)
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        print(f"| {page:,} | {statistics.median(times) * 1000:.0f} ms | {peak / 2**20:.1f} MiB |")
+        response, figures = measure(lambda page=page: get(page))
+        assert len(response.get_json()) == (100 if page < last else total - 100 * (last - 1))
+        print(f"| {page:,} | {figures} |")
 
 
 if __name__ == "__main__":

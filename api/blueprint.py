@@ -32,8 +32,8 @@ class Blueprint(flask_smorest.Blueprint):
 
             wrapper = self.doc(security=[{"bearerAuth": []}])(wrapper)
             wrapper = self.alt_response(401, response="UNAUTHORIZED")(wrapper)
-            # Any signed-in call can meet these two: an address cut off after failed
-            # sign-ins, and a database that is away.
+            # Any signed-in call can meet these two: a forged token from an address that
+            # sent too many, and a database that is away.
             wrapper = self.alt_response(429, response="TOO_MANY_REQUESTS")(wrapper)
             wrapper = self.alt_response(503, response="SERVICE_UNAVAILABLE")(wrapper)
             if member or roles:

@@ -20,7 +20,8 @@ from api.limits import limiter
 _RETRY_LATER = {
     429: (
         "Too many requests: this caller went over an operation's limit, or this address "
-        "failed to sign in 60 times in a minute. Wait `Retry-After` seconds.",
+        "sent more than 60 forged tokens in a minute (a genuine token is never refused "
+        "for that). Wait `Retry-After` seconds.",
         "rate_limited",
         "Too many requests (10 per 1 minute); retry in 42 s.",
     ),

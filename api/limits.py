@@ -17,6 +17,7 @@ from flask import Flask, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from api.auth import presents_forged_token
 from api.config import Config
 
 # Probes and scrapes come from infrastructure, never count against anyone.
@@ -34,10 +35,13 @@ limiter = Limiter(
     strategy="moving-window",
     swallow_errors=True,
     in_memory_fallback_enabled=True,
-    # Failed sign-ins only: a client guessing tokens gets 429s, a working app never does.
+    # Forged tokens only: an address sending more than 60 a minute gets 429s for its next
+    # forged ones. A genuine token, even from that address, is never held back.
     application_limits=["60/minute"],
     application_limits_deduct_when=lambda response: response.status_code == 401,
-    application_limits_exempt_when=lambda: request.endpoint in UNLIMITED,
+    application_limits_exempt_when=lambda: (
+        request.endpoint in UNLIMITED or not presents_forged_token()
+    ),
     key_prefix="bitewise",
 )
 

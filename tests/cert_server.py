@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +19,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+
+from api.models import User
+from tests.conftest import PROJECT_ID
 
 
 class SigningKey:
@@ -72,3 +76,21 @@ def certificate_server(*keys: SigningKey) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def signed_claims(user: User, *, project: str = PROJECT_ID, age: int = 0) -> dict:
+    issued = int(time.time()) - age
+    return {
+        "iss": f"https://securetoken.google.com/{project}",
+        "aud": project,
+        "sub": user.firebase_uid,
+        "auth_time": issued,
+        "iat": issued,
+        "exp": issued + 3600,
+        "email": user.email,
+        "email_verified": True,
+    }

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from firebase_admin import _token_gen
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from api.dev_tokens import emulator_id_token
-from api.models import User
-from tests.cert_server import SigningKey, certificate_server
+from tests.cert_server import SigningKey, bearer, signed_claims
 from tests.conftest import PROJECT_ID, auth
 from tests.factories import TeamFactory, UserFactory
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_no_token_is_401_in_the_error_shape(client: FlaskClient) -> None:
@@ -115,35 +107,6 @@ def test_profile_update_validates_time_zone(client: FlaskClient, db: Session) ->
 
 
 # --- the real path: RS256 signatures checked against certificates from a local server ------
-
-
-@pytest.fixture
-def signing_key() -> SigningKey:
-    return SigningKey("test-key-1")
-
-
-@pytest.fixture
-def real_verification(monkeypatch: pytest.MonkeyPatch, signing_key: SigningKey):
-    """Leave emulator mode and point firebase-admin's certificate address at 127.0.0.1."""
-    monkeypatch.delenv("FIREBASE_AUTH_EMULATOR_HOST")
-    with certificate_server(signing_key) as url:
-        # Read when the app's auth client is first built, so set before the first request.
-        monkeypatch.setattr(_token_gen, "ID_TOKEN_CERT_URI", url)
-        yield
-
-
-def signed_claims(user: User, *, project: str = PROJECT_ID, age: int = 0) -> dict:
-    issued = int(time.time()) - age
-    return {
-        "iss": f"https://securetoken.google.com/{project}",
-        "aud": project,
-        "sub": user.firebase_uid,
-        "auth_time": issued,
-        "iat": issued,
-        "exp": issued + 3600,
-        "email": user.email,
-        "email_verified": True,
-    }
 
 
 @pytest.mark.usefixtures("real_verification")

@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 
 from api import create_app
 from api.config import Config
+from tests.cert_server import SigningKey, bearer, signed_claims
 from tests.conftest import auth
 from tests.factories import UserFactory
 
@@ -66,6 +67,24 @@ def test_token_guessing_is_cut_off_but_probes_are_not(client: FlaskClient, db) -
     statuses = [client.get("/me", headers=bad).status_code for _ in range(61)]
     assert statuses[:60] == [401] * 60 and statuses[60] == 429
     assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.usefixtures("real_verification")  # RS256 against a local key server
+def test_a_genuine_token_is_never_held_back_by_others_forgeries(
+    client: FlaskClient, db, signing_key: SigningKey
+) -> None:
+    """One office, one address: a scanner's forged tokens must not lock colleagues out,
+    and an expired token must still get the 401 that makes its app refresh."""
+    for _ in range(61):
+        client.get("/me", headers=bearer("forged"))
+    assert client.get("/me", headers=bearer("forged")).status_code == 429
+    colleague = UserFactory()
+    signed = signing_key.sign(signed_claims(colleague))
+    assert client.get("/me", headers=bearer(signed)).status_code == 200
+    expired = bearer(signing_key.sign(signed_claims(colleague, age=7200)))
+    responses = [client.get("/me", headers=expired) for _ in range(70)]
+    assert {(r.status_code, r.get_json()["error"]) for r in responses} == {(401, "token_expired")}
+    assert client.get("/me", headers={}).get_json()["error"] == "missing_token"
 
 
 @pytest.fixture

@@ -29,7 +29,8 @@ def render(
     payload: dict[str, Any], *, locale: str, notification_id: int
 ) -> tuple[str, str, dict[str, str]]:
     """Title, body and data of a push, in the device's language (English if unknown)."""
-    language = locale.split("-")[0].lower()
+    # "de-DE" from iOS and the web, "de_DE" from Android's Locale: both are German.
+    language = locale.replace("_", "-").split("-")[0].lower()
     texts = TEXTS.get(language, TEXTS["en"])
     kind = payload["kind"]
     title_format, body_format = texts[kind]

@@ -43,16 +43,18 @@ def test_a_due_notification_goes_to_every_device_in_its_language(
     user = UserFactory(locale="en")
     DeviceFactory(user=user, token="phone-en", locale="en")
     DeviceFactory(user=user, token="tablet-de", locale="de-DE")
+    DeviceFactory(user=user, token="android-de", locale="de_AT")
     note = NotificationFactory(user=user)
     report = dispatcher.run_once()
     assert report.claimed == 1 and report.outcomes == {"sent": 1}
     by_token = {m["token"]: m for m in standin.accepted}
     assert by_token["phone-en"]["notification"]["title"] == "Recap: Feedback"
     assert by_token["tablet-de"]["notification"]["title"] == "Rückblick: Feedback"
+    assert by_token["android-de"]["notification"]["title"] == "Rückblick: Feedback"
     assert by_token["phone-en"]["data"]["notification_id"] == str(note.id)
     assert by_token["phone-en"]["data"]["deep_link"] == "bitewise://recap/1"
     stored = reload(db, note)
-    assert stored.status == "sent" and stored.sent_at == T0 and len(stored.fcm_message_ids) == 2
+    assert stored.status == "sent" and stored.sent_at == T0 and len(stored.fcm_message_ids) == 3
     assert dispatcher.run_once().claimed == 0
 
 

@@ -178,3 +178,17 @@ def test_every_arrival_order_stores_the_same_state(client: FlaskClient, db: Sess
             )
         )
     assert len(states) == 1
+
+
+def test_a_review_with_a_nul_character_is_rejected_alone(
+    client: FlaskClient, learner, clock, db: Session
+) -> None:
+    """The request-wide NUL guard refused the whole batch (422), and a phone retrying its
+    offline queue would have been stuck behind that one review for good."""
+    _, items = studied_module(learner)
+    bad = {**review(items[1], clock.now()), "answer": {"selected": [1], "note": "a\u0000b"}}
+    result = post_reviews(client, learner, [review(items[0], clock.now()), bad])
+    assert [(r["status"], r["error"]) for r in result["results"]] == [
+        ("accepted", None),
+        ("rejected", "invalid_review"),
+    ]

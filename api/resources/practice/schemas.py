@@ -7,6 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
+from api.input_guard import has_nul
 from api.models import ItemKind
 from api.resources.common import Id, UtcDateTime
 from api.services.reviews import Rejected
@@ -33,6 +34,13 @@ class ReviewInSchema(ma.Schema):
         allow_none=True,
         metadata={"description": "Optional: refines the rating of a right answer."},
     )
+
+    @ma.pre_load
+    def refuse_nul(self, data: Any, **kwargs: Any) -> Any:
+        # This review only: the batch is exempt from the request-wide guard (input_guard).
+        if has_nul(data):
+            raise ma.ValidationError("Text may not contain the NUL character (U+0000).")
+        return data
 
 
 class EachOnItsOwn(ma.fields.Nested):

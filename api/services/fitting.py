@@ -8,11 +8,12 @@ memory states concerned are rebuilt by replaying the log with the new weights.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from api.models import Item, Organization, ParameterSet, ReviewLog, User
@@ -22,6 +23,10 @@ from scheduler.memory import DEFAULT_WEIGHTS
 from scheduler.types import Rating, Review
 
 HOLDOUT_FRACTION = 0.2
+# The organization's fit reads at most about this many reviews, whole learners at a time:
+# plenty for 21 weights, and memory no longer grows with the organization's whole log
+# (bench/fit_scale.py: about 0.5 GiB per million reviews held).
+ORGANIZATION_SAMPLE = 500_000
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,7 @@ class FitReport:
 def fit_organization(
     session: Session, *, organization_id: int, now: dt.datetime
 ) -> list[FitReport]:
-    histories = _histories(session, organization_id=organization_id)
+    histories = _histories(session, organization_id=organization_id, sample=ORGANIZATION_SAMPLE)
     reports = []
     current = _adopted(session, organization_id, None)
     result = fit_and_compare(
@@ -52,10 +57,18 @@ def fit_organization(
         reports.append(_report(scope, result, adopted))
         if adopted:
             _replay(session, organization_id=organization_id, user_ids=None)
-    by_user: dict[int, dict[Hashable, list[Review]]] = defaultdict(dict)
-    for key, history in histories.items():
-        by_user[key[0]][key] = history  # type: ignore[index]
-    for user_id, own in sorted(by_user.items()):
+    del histories
+    # A learner's own fit needs MIN_TRAINING_REVIEWS of their own: only those with as many
+    # reviews in all are read, one at a time.
+    heavy = session.scalars(
+        select(ReviewLog.user_id)
+        .where(ReviewLog.organization_id == organization_id)
+        .group_by(ReviewLog.user_id)
+        .having(func.count() >= MIN_TRAINING_REVIEWS)
+        .order_by(ReviewLog.user_id)
+    ).all()
+    for user_id in heavy:
+        own = _histories(session, organization_id=organization_id, user_id=user_id)
         incumbent = _adopted(session, organization_id, user_id) or _adopted(
             session, organization_id, None
         )
@@ -74,18 +87,35 @@ def fit_organization(
     return reports
 
 
-def _histories(session: Session, *, organization_id: int) -> dict[Hashable, list[Review]]:
-    rows = session.execute(
-        select(
-            ReviewLog.user_id,
-            ReviewLog.item_id,
-            ReviewLog.answered_at,
-            ReviewLog.rating,
-            ReviewLog.client_review_id,
+def _histories(
+    session: Session,
+    *,
+    organization_id: int,
+    user_id: int | None = None,
+    sample: int | None = None,
+) -> dict[Hashable, list[Review]]:
+    """Review histories per (learner, item): one learner's, or the organization's, or about
+    ``sample`` reviews of it taken as whole learners (the same learners on every run)."""
+    stmt = select(
+        ReviewLog.user_id,
+        ReviewLog.item_id,
+        ReviewLog.answered_at,
+        ReviewLog.rating,
+        ReviewLog.client_review_id,
+    ).where(ReviewLog.organization_id == organization_id)
+    if user_id is not None:
+        stmt = stmt.where(ReviewLog.user_id == user_id)
+    elif sample is not None:
+        total = session.scalar(
+            select(func.count()).where(ReviewLog.organization_id == organization_id)
         )
-        .where(ReviewLog.organization_id == organization_id)
-        .order_by(ReviewLog.answered_at, ReviewLog.client_review_id)
-    )
+        if total and total > sample:
+            # Learners in 1,000 buckets by their id (scattered: 761 is prime to 1,000, and
+            # small enough for 32-bit arithmetic); enough buckets for the sample. Whole
+            # learners keep every card's history whole.
+            buckets = math.ceil(1000 * sample / total)
+            stmt = stmt.where(ReviewLog.user_id % 1000 * 761 % 1000 < buckets)
+    rows = session.execute(stmt.order_by(ReviewLog.answered_at, ReviewLog.client_review_id))
     histories: dict[Hashable, list[Review]] = defaultdict(list)
     for user_id, item_id, answered_at, rating, client_id in rows:
         histories[(user_id, item_id)].append(Review(answered_at, Rating(rating), client_id))

@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.models import MemoryState, ParameterSet, ReviewLog
+from api.services import fitting
+from scheduler.fitting import MIN_TRAINING_REVIEWS
 from scheduler.memory import DEFAULT_WEIGHTS, MemoryModel
 from scheduler.types import Rating, Review
 from tests.factories import (
@@ -107,3 +109,50 @@ def test_too_few_reviews_are_not_fitted(app: Flask, db: Session) -> None:
     )
     assert "skipped" in result.output
     assert db.scalars(select(ParameterSet)).all() == []
+
+
+def test_a_heavy_learner_gets_a_fit_of_their_own(db: Session, clock) -> None:
+    organization = simulate(db, learners=1, items=80, reviews=10)
+    [heavy] = db.scalars(select(ReviewLog.user_id).distinct()).all()
+    light = UserFactory(organization=organization)
+    db.add(
+        ReviewLog(
+            organization_id=organization.id,
+            user_id=light.id,
+            item_id=db.scalars(select(ReviewLog.item_id)).first(),
+            item_revision=1,
+            client_review_id="light-1",
+            answered_at=T0,
+            received_at=T0,
+            response={},
+            rating=3,
+            correct=True,
+        )
+    )
+    db.flush()
+    reports = fitting.fit_organization(db, organization_id=organization.id, now=clock.now())
+    scopes = [r.scope for r in reports]
+    assert scopes == [f"organization {organization.id}", f"learner {heavy}"]
+    own = db.scalars(select(ParameterSet).where(ParameterSet.user_id == heavy)).one()
+    assert own.training_reviews >= MIN_TRAINING_REVIEWS
+
+
+def test_a_large_organizations_fit_reads_a_stable_sample_of_whole_learners(
+    db: Session, clock, monkeypatch
+) -> None:
+    organization = simulate(db, learners=24, items=12, reviews=6)
+    whole = fitting._histories(db, organization_id=organization.id)
+    total = sum(len(h) for h in whole.values())
+    monkeypatch.setattr(fitting, "ORGANIZATION_SAMPLE", total // 2)
+    runs = [fitting._histories(db, organization_id=organization.id, sample=total // 2)]
+    runs.append(fitting._histories(db, organization_id=organization.id, sample=total // 2))
+    sampled = runs[0]
+    assert runs[0] == runs[1]  # the same learners every night
+    assert 0 < sum(len(h) for h in sampled.values()) < total
+    learners = {user for user, _ in sampled}
+    # Whole learners: each sampled learner's every card, each card's every review.
+    assert {key: whole[key] for key in whole if key[0] in learners} == sampled
+    fitting.fit_organization(db, organization_id=organization.id, now=clock.now())
+    fitted = db.scalars(select(ParameterSet).where(ParameterSet.user_id.is_(None))).one()
+    read = fitted.training_reviews + fitted.holdout_reviews
+    assert 0 < read <= sum(len(h) for h in sampled.values()) < total  # the sample, not all

@@ -117,8 +117,8 @@ def _histories(
             stmt = stmt.where(ReviewLog.user_id % 1000 * 761 % 1000 < buckets)
     rows = session.execute(stmt.order_by(ReviewLog.answered_at, ReviewLog.client_review_id))
     histories: dict[Hashable, list[Review]] = defaultdict(list)
-    for user_id, item_id, answered_at, rating, client_id in rows:
-        histories[(user_id, item_id)].append(Review(answered_at, Rating(rating), client_id))
+    for learner, item_id, answered_at, rating, client_id in rows:
+        histories[(learner, item_id)].append(Review(answered_at, Rating(rating), client_id))
     return histories
 
 

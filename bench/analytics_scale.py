@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psycopg
 
 from bench.in_process import measure, signed_in_client
-from bench.outbox_common import fresh_database
+from bench.outbox_common import fresh_database, libpq_url
 from bench.planner_scale import seed
 
 
@@ -33,7 +33,7 @@ def main() -> None:
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
     engine = fresh_database("bitewise_bench_analytics")
-    url = engine.url.render_as_string(hide_password=False).replace("+psycopg", "")
+    url = libpq_url(engine.url)
     started = time.perf_counter()
     seed(url, args.learners, now)
     admin = args.learners + 1

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from api.services import fitting
 from bench.load.seed import copy_rows
-from bench.outbox_common import fresh_database
+from bench.outbox_common import fresh_database, libpq_url
 from bench.planner_scale import seed
 
 GAPS = [0, 1, 2, 4, 7, 12, 20, 33, 50, 80]  # days after the first answer
@@ -71,7 +71,7 @@ def main() -> None:
     args = parser.parse_args()
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     engine = fresh_database("bitewise_bench_fit")
-    url = engine.url.render_as_string(hide_password=False).replace("+psycopg", "")
+    url = libpq_url(engine.url)
     started = time.perf_counter()
     seed(url, args.learners, now)
     reviews = seed_reviews(url, args.learners, args.cards, now)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psycopg
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -22,8 +22,13 @@ from tests.databases import migrate  # noqa: E402
 SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
+def libpq_url(url: str | URL) -> str:
+    """The URL psycopg.connect takes: SQLAlchemy's without its driver, password kept."""
+    return make_url(url).render_as_string(hide_password=False).replace("+psycopg", "")
+
+
 def fresh_database(name: str) -> Engine:
-    admin = make_url(SERVER).render_as_string(hide_password=False).replace("+psycopg", "")
+    admin = libpq_url(SERVER)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')

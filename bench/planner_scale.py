@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from api.services.planner import plan_reminders
 from bench.in_process import insert_module
 from bench.load.seed import copy_rows
-from bench.outbox_common import fresh_database
+from bench.outbox_common import fresh_database, libpq_url
 
 ITEMS = 20
 
@@ -97,9 +97,7 @@ def main() -> None:
     now = dt.datetime.now(dt.UTC)
     engine = fresh_database("bitewise_bench_planner")
     started = time.perf_counter()
-    seed(
-        engine.url.render_as_string(hide_password=False).replace("+psycopg", ""), args.learners, now
-    )
+    seed(libpq_url(engine.url), args.learners, now)
     print(f"# seeded {args.learners} learners in {time.perf_counter() - started:.0f} s")
     for run in ("first run", "second run"):
         with Session(engine) as session:

@@ -25,7 +25,7 @@ import psycopg
 
 from bench.in_process import insert_module, measure, signed_in_client
 from bench.load.seed import copy_rows
-from bench.outbox_common import fresh_database
+from bench.outbox_common import fresh_database, libpq_url
 
 ITEMS = 20
 
@@ -73,7 +73,7 @@ def main() -> None:
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
     engine = fresh_database("bitewise_bench_xapi")
-    url = engine.url.render_as_string(hide_password=False).replace("+psycopg", "")
+    url = libpq_url(engine.url)
     started = time.perf_counter()
     seed(url, args.learners, args.reviews, now)
     print(f"seeded {args.reviews:,} reviews in {time.perf_counter() - started:.1f} s")

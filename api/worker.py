@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.clock import Clock
 from api.push.gateway import PushGateway
+from api.services.analytics_release import release_ended_weeks
 from api.services.dispatch import Dispatcher
 from api.services.planner import plan_reminders
 
@@ -99,6 +100,9 @@ class Worker:
                 connection.commit()
                 with Session(bind=connection, expire_on_commit=False) as session:
                     report = plan_reminders(session, now=self.clock.now())
+                    released = release_ended_weeks(session, now=self.clock.now())
+                if released:
+                    logger.info("released last week's analytics of %s organizations", released)
                 if report.planned:
                     logger.info("planned %s for %s learners", dict(report.planned), report.learners)
             finally:

@@ -1,6 +1,7 @@
 """All models, importable from one place (Alembic reads ``Base.metadata`` through this)."""
 
 from api.db import Base
+from api.models.analytics import AnalyticsRelease
 from api.models.application import ApplicationPrompt, Reflection
 from api.models.content import (
     Item,
@@ -24,6 +25,7 @@ from api.models.push import Device, Notification, ReminderPreferences
 from api.models.team_space import ModerationAction, TeamAnswer, TeamQuestion
 
 __all__ = [
+    "AnalyticsRelease",
     "ApplicationPrompt",
     "Base",
     "Device",

@@ -15,18 +15,26 @@ from api.services import analytics
 blp = Blueprint(
     "analytics",
     __name__,
-    description="Team and module figures: never an individual's answers, ratings or memory, "
-    "and withheld for groups smaller than the organization's minimum (default 5, at least 3).",
+    description="Team and module figures, released once a week: never an individual's "
+    "answers, ratings or memory; each figure over at least the organization's minimum of "
+    "learners with data (default 5, at least 3), and noised (differential privacy) so that "
+    "no comparison of two answers singles anyone out.",
 )
 
 
 class AnalyticsQuerySchema(ma.Schema):
     team_id = Id(metadata={"description": "Managers: always their own team"})
     module_id = Id(metadata={"description": "Learners enrolled in this module, its items"})
-    since = Day(metadata={"description": "First day counted (UTC). Default: 8 weeks before until"})
+    since = Day(
+        metadata={
+            "description": "A day of the first week counted (weeks run Monday to Sunday, UTC). "
+            "Default: 8 weeks before until"
+        }
+    )
     until = Day(
         metadata={
-            "description": "Last day counted (UTC). Default: today; at most 366 days after since"
+            "description": "A day of the last week counted; only weeks that have ended are "
+            "released. Default: today; at most 366 days after since"
         }
     )
 
@@ -34,15 +42,24 @@ class AnalyticsQuerySchema(ma.Schema):
 class GroupSchema(ma.Schema):
     team_id = ma.fields.Integer(allow_none=True)
     module_id = ma.fields.Integer(allow_none=True)
-    since = ma.fields.Date()
-    until = ma.fields.Date()
-    learners = ma.fields.Integer(allow_none=True, metadata={"description": "null when withheld"})
+    since = ma.fields.Date(metadata={"description": "Monday of the first week counted"})
+    until = ma.fields.Date(metadata={"description": "Sunday of the last week counted"})
+    learners = ma.fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "Learners who have signed in and are enrolled (in the module), at "
+            "the latest release; null when withheld"
+        },
+    )
     min_group_size = ma.fields.Integer()
 
 
 class WeekSchema(ma.Schema):
     week = ma.fields.Date(metadata={"description": "Monday of the week"})
-    active_learners = ma.fields.Integer()
+    active_learners = ma.fields.Integer(
+        allow_none=True,
+        metadata={"description": "Learners who practised that week, noised; null: withheld"},
+    )
 
 
 class HardItemSchema(ma.Schema):
@@ -53,21 +70,48 @@ class HardItemSchema(ma.Schema):
     lapse_rate = ma.fields.Float(metadata={"description": "Forgotten reviews per review"})
 
 
+class MarginsSchema(ma.Schema):
+    active_learners = ma.fields.Float(
+        metadata={"description": "90 % of weekly counts are within this of the true count"}
+    )
+    recall = ma.fields.Float(
+        allow_none=True,
+        metadata={"description": "90 % of recall figures are within this of the true mean"},
+    )
+
+
 class ReportSchema(ma.Schema):
     group = ma.fields.Nested(GroupSchema)
     withheld = ma.fields.Boolean()
     reason = ma.fields.String(allow_none=True)
-    enrollment = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+    released_at = ma.fields.DateTime(
+        metadata={
+            "description": "When the latest week shown was released: figures of state "
+            "(enrollment, recall, hard items) describe that moment"
+        }
+    )
+    epsilon = ma.fields.Float(
+        metadata={"description": "Differential-privacy loss of each released figure"}
+    )
+    margins = ma.fields.Nested(MarginsSchema)
+    enrollment = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Integer(),
+        metadata={"description": "Exact: admins see enrollments per person anyway"},
+    )
     participation = ma.fields.List(ma.fields.Nested(WeekSchema))
     recall = ma.fields.Dict(
         keys=ma.fields.String(),
         values=ma.fields.Float(allow_none=True),
-        metadata={"description": "null unless at least K learners have practised"},
+        metadata={"description": "Noised; null unless at least K learners have practised"},
     )
     application = ma.fields.Dict(
         keys=ma.fields.String(),
         values=ma.fields.Integer(allow_none=True),
-        metadata={"description": "null unless at least K learners answered"},
+        metadata={
+            "description": "Outcomes answered in the weeks shown, noised; null unless at least "
+            "K learners answered in one of them"
+        },
     )
     hard_items = ma.fields.List(ma.fields.Nested(HardItemSchema))
 
@@ -76,13 +120,16 @@ EXAMPLE = {
     "group": {
         "team_id": 1,
         "module_id": 2,
-        "since": "2026-10-01",
-        "until": "2026-11-25",
+        "since": "2026-09-28",
+        "until": "2026-11-22",
         "learners": 8,
         "min_group_size": 5,
     },
     "withheld": False,
     "reason": None,
+    "released_at": "2026-11-23T00:05:00Z",
+    "epsilon": 1.0,
+    "margins": {"active_learners": 2.3, "recall": 0.288},
     "enrollment": {"enrollments": 8, "completed": 6},
     "participation": [{"week": "2026-11-16", "active_learners": 5}],
     "recall": {"now": 0.88, "in_30_days": 0.64},
@@ -108,7 +155,13 @@ class Analytics(MethodView):
     def get(
         self, team_id: int | None = None, module_id: int | None = None, since=None, until=None
     ) -> dict:
-        """Figures for a team (or the organization), optionally one module and a date range"""
+        """Figures for a team (or the organization), optionally one module, by week
+
+        Weeks run Monday to Sunday (UTC) and are released once, after they end, for every
+        team and the whole organization at once; asking again returns the same figures.
+        Practice figures carry noise (ε per figure, `margins` says how much); enrollment
+        counts are exact. A group of fewer than K learners with data is withheld.
+        """
         return analytics.group_report(
             deps.session(),
             actor=current_user(),

@@ -21,3 +21,20 @@ def local_time(moment: dt.datetime, *, zone: str) -> dt.datetime:
 def local_date(moment: dt.datetime, *, zone: str) -> dt.date:
     """The calendar day at ``moment`` in ``zone``: what a learner calls "today"."""
     return local_time(moment, zone=zone).date()
+
+
+def next_local_midnight(moment: dt.datetime, *, zone: str) -> dt.datetime:
+    """The start of the next calendar day in ``zone``, in UTC."""
+    tomorrow = local_date(moment, zone=zone) + dt.timedelta(days=1)
+    return dt.datetime.combine(tomorrow, dt.time(), tzinfo=ZoneInfo(zone)).astimezone(dt.UTC)
+
+
+def publication(moment: dt.datetime, *, zone: str, anonymous: bool) -> tuple[dt.datetime, dt.date]:
+    """When a team post written at ``moment`` enters the feed, and the day it shows.
+
+    Named posts at once. Anonymous ones in the organization's daily batch at its next
+    midnight, dated that day: when one appears says nothing about when its author was
+    active that day, and posts of the day come out together.
+    """
+    at = next_local_midnight(moment, zone=zone) if anonymous else ensure_utc(moment)
+    return at, local_date(at, zone=zone)

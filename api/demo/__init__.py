@@ -108,7 +108,7 @@ def _team_reflections(session: Session, *, now: dt.datetime) -> None:
     asked = team_space.ask(
         session,
         user=by_email[LEARNER_EMAILS[1]],
-        now=now - dt.timedelta(days=1),
+        now=now - dt.timedelta(days=2),  # anonymous: in the team's feed from the next midnight
         data={"body": "How do I raise a mistake in a retro when it was mine?", "anonymous": True},
     )
     team_space.answer(

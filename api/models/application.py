@@ -46,8 +46,10 @@ class Reflection(Base):
     """A learner's reflection: private unless they share it with their team.
 
     Shared anonymously, the team sees neither the author nor an exact time nor an order
-    that gives them away: only ``public_id`` (random), the day, and a random sort key.
-    The author is kept so that they alone can edit or delete it.
+    that gives them away: only ``public_id`` (random, new at every change of visibility),
+    the day of the batch that published it (``published_at``, the organization's next
+    midnight), and a random sort key. The author is kept so that they alone can edit or
+    delete it; None once the author erased their data (the post stays, tied to nobody).
     """
 
     __tablename__ = "reflections"
@@ -56,13 +58,15 @@ class Reflection(Base):
     id: Mapped[intpk]
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     module_id: Mapped[int | None] = mapped_column(ForeignKey("modules.id"))
     prompt_id: Mapped[int | None] = mapped_column(ForeignKey("application_prompts.id"))
     body: Mapped[str] = mapped_column(Text)
     visibility: Mapped[str] = mapped_column(String(10))  # private|team|anonymous
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))  # when shared
     shared_on: Mapped[dt.date | None] = mapped_column()
+    # When it enters the team's feed: at once by name, at the next batch anonymously.
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     sort_key: Mapped[str | None] = mapped_column(String(32))
     # Set by a moderator: out of the feed, still the author's.
     hidden_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -45,6 +45,9 @@ class Organization(Base):
     max_pushes_per_day: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
     # Analytics only over groups of at least this many learners (never below 3).
     min_group_size: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    # The team space dates every post in this zone, whoever wrote it: an author's own zone
+    # would tell a Berliner's late post from a New Yorker's.
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
 
     teams: Mapped[list[Team]] = relationship(back_populates="organization")
 

@@ -14,7 +14,8 @@ class TeamQuestion(Base):
     """A question to one's team, by name or anonymously.
 
     Anonymous questions get what anonymous reflections get: a random ``public_id``, the
-    day only, and a random place within it. ``author_id`` is kept for the author alone.
+    day of the batch that published them only, and a random place within it.
+    ``author_id`` is kept for the author alone (None once they erased their data).
     """
 
     __tablename__ = "team_questions"
@@ -24,10 +25,11 @@ class TeamQuestion(Base):
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     body: Mapped[str] = mapped_column(Text)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     asked_on: Mapped[dt.date] = mapped_column()
+    published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     sort_key: Mapped[str] = mapped_column(String(32))
     hidden_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

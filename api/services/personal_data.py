@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import delete, inspect, select
+from sqlalchemy import delete, inspect, select, update
 from sqlalchemy.orm import Session
 
 from api.models import (
@@ -69,8 +69,22 @@ def export(session: Session, *, user: User) -> dict[str, Any]:
 def erase(session: Session, *, user: User, now: dt.datetime) -> None:
     """Delete the learner's data. Only an anonymous tombstone stays, with its enrollments
     (status and dates, no answers) so that completion totals stay true; analytics do not
-    count it as a learner."""
-    # Their questions go with the answers others gave to them.
+    count it as a learner.
+
+    Anonymous posts stay in the team's feed, tied to nobody: if they vanished the moment
+    the author left the member list, the two would be paired. (An author who wants them
+    gone deletes them first.)"""
+    session.execute(
+        update(Reflection)
+        .where(Reflection.author_id == user.id, Reflection.visibility == "anonymous")
+        .values(author_id=None, prompt_id=None, module_id=None)
+    )
+    session.execute(
+        update(TeamQuestion)
+        .where(TeamQuestion.author_id == user.id, TeamQuestion.anonymous.is_(True))
+        .values(author_id=None)
+    )
+    # Their named questions go with the answers others gave to them.
     asked = select(TeamQuestion.id).where(TeamQuestion.author_id == user.id)
     session.execute(delete(TeamAnswer).where(TeamAnswer.question_id.in_(asked)))
     # In OWN_ROWS order: reflections before the prompts they refer to, answers before

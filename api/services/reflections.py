@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from api.errors import Invalid
 from api.models import Module, Reflection, User
 from api.services._query import one_or_404
-from scheduler.timing import local_date
+from scheduler.timing import publication
 
 SHARED = ("team", "anonymous")
 
@@ -49,25 +49,24 @@ def create(
 
 
 def _set_visibility(reflection: Reflection, user: User, visibility: str, now: dt.datetime) -> None:
+    moved = visibility in SHARED and reflection.team_id != user.team_id
+    if visibility == reflection.visibility and not moved:
+        return
+    if visibility in SHARED and user.team_id is None:
+        raise Invalid("You are in no team to share with.", code="no_team")
+    # Every change of who sees it, or how, gets a new id: an id teammates saw beside a name
+    # must never reappear on an anonymous post (or the reverse), whatever came between.
+    reflection.public_id = secrets.token_hex(16)
     if visibility in SHARED:
-        if user.team_id is None:
-            raise Invalid("You are in no team to share with.", code="no_team")
-        if visibility == "anonymous" and reflection.visibility == "team":
-            # Teammates saw it under a name: a new id and place, or they could follow it.
-            reflection.public_id = secrets.token_hex(16)
-            reflection.sort_key = None
-        if (
-            reflection.visibility not in SHARED
-            or reflection.team_id != user.team_id
-            or reflection.sort_key is None
-        ):
-            # Only the day, and a random place within it: nothing that orders or dates
-            # the post finely enough to tell who wrote it.
-            reflection.team_id = user.team_id
-            reflection.shared_on = local_date(now, zone=user.time_zone)
-            reflection.sort_key = secrets.token_hex(16)
+        # The day only (of the batch, for anonymous posts), and a random place within it.
+        reflection.team_id = user.team_id
+        reflection.published_at, reflection.shared_on = publication(
+            now, zone=user.organization.time_zone, anonymous=visibility == "anonymous"
+        )
+        reflection.sort_key = secrets.token_hex(16)
     else:
         reflection.team_id = reflection.shared_on = reflection.sort_key = None
+        reflection.published_at = None
     reflection.visibility = visibility
 
 

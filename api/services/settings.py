@@ -18,6 +18,7 @@ FIELDS = (
     "practice_weekdays",
     "holidays",
     "min_group_size",
+    "time_zone",
 )
 
 

@@ -30,7 +30,7 @@ from api.models import (
 from api.services import items
 from api.services._query import page_offset, paginate
 from api.services.reflections import SHARED
-from scheduler.timing import local_date
+from scheduler.timing import publication
 
 Post = Reflection | TeamQuestion | TeamAnswer
 
@@ -63,7 +63,13 @@ def team_of(user: User, team_id: int | None) -> int | None:
 
 
 def feed(
-    session: Session, *, user: User, team_id: int | None, page: int, page_size: int
+    session: Session,
+    *,
+    user: User,
+    team_id: int | None,
+    now: dt.datetime,
+    page: int,
+    page_size: int,
 ) -> tuple[list[FeedEntry], int]:
     team = team_of(user, team_id)
     if team is None:
@@ -77,6 +83,7 @@ def feed(
         Reflection.team_id == team,
         Reflection.visibility.in_(SHARED),
         Reflection.hidden_at.is_(None),
+        Reflection.published_at <= now,
     )
     asked = select(
         literal_column("'question'", String),
@@ -87,6 +94,7 @@ def feed(
         TeamQuestion.organization_id == org,
         TeamQuestion.team_id == team,
         TeamQuestion.hidden_at.is_(None),
+        TeamQuestion.published_at <= now,
     )
     posts = union_all(shared, asked).subquery()
     total = session.scalar(select(func.count()).select_from(posts)) or 0
@@ -115,12 +123,14 @@ def feed(
         ).all()
     )
     posts_in_order = [loaded[k, i] for k, i in page_rows]
-    authors = users_by_id(session, {p.author_id for p in posts_in_order if not _anonymous(p)})
+    authors = users_by_id(
+        session, {p.author_id for p in posts_in_order if p.author_id and not _anonymous(p)}
+    )
     return [
         FeedEntry(
             kind="question" if isinstance(p, TeamQuestion) else "reflection",
             post=p,
-            author=None if _anonymous(p) else authors[p.author_id],
+            author=None if _anonymous(p) or p.author_id is None else authors[p.author_id],
             answers=counts.get(p.id, 0) if isinstance(p, TeamQuestion) else None,
         )
         for p in posts_in_order
@@ -133,21 +143,24 @@ def _anonymous(post: Reflection | TeamQuestion) -> bool:
     return post.visibility == "anonymous"
 
 
-def users_by_id(session: Session, ids: set[int]) -> dict[int, User]:
+def users_by_id(session: Session, ids: set[int | None]) -> dict[int, User]:
     return {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))}
 
 
 def ask(session: Session, *, user: User, data: Mapping[str, Any], now: dt.datetime) -> TeamQuestion:
     if user.team_id is None:
         raise Invalid("You are in no team to ask.", code="no_team")
+    anonymous = data.get("anonymous", False)
+    published_at, day = publication(now, zone=user.organization.time_zone, anonymous=anonymous)
     question = TeamQuestion(
         public_id=secrets.token_hex(16),
         organization_id=user.organization_id,
         team_id=user.team_id,
         author_id=user.id,
         body=data["body"],
-        anonymous=data.get("anonymous", False),
-        asked_on=local_date(now, zone=user.time_zone),
+        anonymous=anonymous,
+        asked_on=day,
+        published_at=published_at,
         sort_key=secrets.token_hex(16),
         created_at=now,
     )
@@ -156,8 +169,9 @@ def ask(session: Session, *, user: User, data: Mapping[str, Any], now: dt.dateti
     return question
 
 
-def question(session: Session, *, user: User, public_id: str) -> TeamQuestion:
-    """A visible question of a team the caller belongs to (admins: any of theirs)."""
+def question(session: Session, *, user: User, public_id: str, now: dt.datetime) -> TeamQuestion:
+    """A visible question of a team the caller belongs to (admins: any of theirs); an
+    anonymous one before its batch is published only to its author."""
     found = session.scalar(
         select(TeamQuestion).where(
             TeamQuestion.public_id == public_id,
@@ -165,7 +179,11 @@ def question(session: Session, *, user: User, public_id: str) -> TeamQuestion:
             TeamQuestion.hidden_at.is_(None),
         )
     )
-    if found is None or (user.role is not Role.ADMIN and found.team_id != user.team_id):
+    if (
+        found is None
+        or (user.role is not Role.ADMIN and found.team_id != user.team_id)
+        or (found.published_at > now and found.author_id != user.id)
+    ):
         raise NotFound("No such question in your team.")
     return found
 
@@ -200,7 +218,7 @@ def delete_question(session: Session, *, user: User, public_id: str) -> None:
 def answer(
     session: Session, *, user: User, public_id: str, data: Mapping[str, Any], now: dt.datetime
 ) -> TeamAnswer:
-    asked = question(session, user=user, public_id=public_id)
+    asked = question(session, user=user, public_id=public_id, now=now)
     reply = TeamAnswer(
         public_id=secrets.token_hex(16),
         question_id=asked.id,

@@ -129,7 +129,7 @@ def test_a_follow_up_that_went_badly_favours_that_module_in_practice(
     assert first["item"]["module_id"] == struggling.id
 
 
-def test_reflections_are_private_unless_shared(client: FlaskClient, learner) -> None:
+def test_reflections_are_private_unless_shared(client: FlaskClient, learner, clock) -> None:
     teammate = UserFactory(organization=learner.organization, team=learner.team)
     for visibility in ("private", "team", "anonymous"):
         created = client.post(
@@ -138,6 +138,9 @@ def test_reflections_are_private_unless_shared(client: FlaskClient, learner) -> 
             headers=auth(learner),
         )
         assert created.status_code == 201
+    feed = client.get("/team/feed", headers=auth(teammate)).get_json()
+    assert [e["body"] for e in feed] == ["A team one"]  # the anonymous one waits for the batch
+    clock.advance(dt.timedelta(days=1))
     feed = client.get("/team/feed", headers=auth(teammate)).get_json()
     assert sorted(e["body"] for e in feed) == ["A anonymous one", "A team one"]
     named = next(e for e in feed if e["body"] == "A team one")
@@ -165,11 +168,14 @@ def test_an_anonymous_post_cannot_be_traced(
                 headers=auth(author),
             ).get_json()
         )
+        # Polling after each post shows nothing: none appears when its author was active.
+        assert client.get("/team/feed", headers=auth(admin)).get_json() == []
+    clock.advance(dt.timedelta(days=1))
     for viewer in (manager, admin, teammates[0]):
         feed = client.get(f"/team/feed?team_id={learner.team_id}", headers=auth(viewer)).get_json()
         assert len(feed) == 4
         assert all(e["author"] is None and e["module_id"] is None for e in feed)
-        assert all(e["shared_on"] == "2026-11-02" for e in feed)  # the day, never the time
+        assert all(e["shared_on"] == "2026-11-03" for e in feed)  # the batch's day only
         assert all(len(e["id"]) == 32 and not e["id"].isdigit() for e in feed)
     # Ordered by a random key drawn at sharing, not by when (or by whom) it was written.
     feed_ids = [e["id"] for e in client.get("/team/feed", headers=auth(manager)).get_json()]
@@ -211,22 +217,65 @@ def test_other_teams_and_organizations_see_nothing(client: FlaskClient, learner)
     )
 
 
-def test_going_anonymous_after_sharing_by_name_cuts_the_link(client: FlaskClient, learner) -> None:
+@pytest.mark.parametrize("via", [[], ["private"], ["private", "team", "private"]])
+def test_going_anonymous_after_sharing_by_name_cuts_the_link(
+    client: FlaskClient, learner, clock, via
+) -> None:
     teammate = UserFactory(organization=learner.organization, team=learner.team)
     named = client.post(
         "/learn/reflections", json={"body": "Oops", "visibility": "team"}, headers=auth(learner)
     ).get_json()
     [seen] = client.get("/team/feed", headers=auth(teammate)).get_json()
     assert seen["id"] == named["id"] and seen["author"]["id"] == learner.id
-    changed = client.patch(
-        f"/learn/reflections/{named['id']}", json={"visibility": "anonymous"}, headers=auth(learner)
-    ).get_json()
-    assert changed["id"] != named["id"]
+    seen_ids = {named["id"]}
+    current = named["id"]
+    for visibility in [*via, "anonymous"]:
+        changed = client.patch(
+            f"/learn/reflections/{current}", json={"visibility": visibility}, headers=auth(learner)
+        ).get_json()
+        assert changed["id"] not in seen_ids  # whatever came between
+        seen_ids.add(current := changed["id"])
+    clock.advance(dt.timedelta(days=1))
     [now] = client.get("/team/feed", headers=auth(teammate)).get_json()
-    assert now["id"] == changed["id"] and now["author"] is None
+    assert now["id"] == current and now["author"] is None
     assert (
         client.patch(
             f"/learn/reflections/{named['id']}", json={"body": "x"}, headers=auth(learner)
         ).status_code
         == 404
     )
+
+
+def test_an_anonymous_post_that_gets_a_name_gets_a_new_id(
+    client: FlaskClient, learner, clock
+) -> None:
+    teammate = UserFactory(organization=learner.organization, team=learner.team)
+    anonymous = client.post(
+        "/learn/reflections", json={"body": "Hm", "visibility": "anonymous"}, headers=auth(learner)
+    ).get_json()
+    clock.advance(dt.timedelta(days=1))
+    [seen] = client.get("/team/feed", headers=auth(teammate)).get_json()
+    named = client.patch(
+        f"/learn/reflections/{seen['id']}", json={"visibility": "team"}, headers=auth(learner)
+    ).get_json()
+    assert named["id"] != anonymous["id"]
+    [now] = client.get("/team/feed", headers=auth(teammate)).get_json()
+    assert now["author"]["id"] == learner.id and now["id"] == named["id"]
+
+
+def test_posts_are_dated_in_the_organizations_zone_whoever_writes_them(
+    client: FlaskClient, learner, clock, db: Session
+) -> None:
+    learner.organization.time_zone = "Europe/Berlin"
+    learner.time_zone = "Europe/Berlin"
+    new_yorker = UserFactory(
+        organization=learner.organization, team=learner.team, time_zone="America/New_York"
+    )
+    db.flush()
+    clock.advance(dt.timedelta(hours=14, minutes=10))  # 23:10 UTC: tomorrow in Berlin
+    for author in (learner, new_yorker):
+        client.post(
+            "/learn/reflections", json={"body": "Named", "visibility": "team"}, headers=auth(author)
+        )
+    feed = client.get("/team/feed", headers=auth(learner)).get_json()
+    assert [e["shared_on"] for e in feed] == ["2026-11-03", "2026-11-03"]

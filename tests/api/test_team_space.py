@@ -44,6 +44,11 @@ def reply(client: FlaskClient, user, question_id: str, body: str = "Offer a trad
     return response.get_json()
 
 
+def next_batch(clock) -> None:
+    """Anonymous posts enter the feed in the organization's batch at its next midnight."""
+    clock.advance(dt.timedelta(days=1))
+
+
 def feed(client: FlaskClient, user, **query) -> list[dict]:
     response = client.get("/team/feed", query_string=query, headers=auth(user))
     assert response.status_code == 200, response.get_json()
@@ -55,7 +60,7 @@ def test_an_anonymous_question_is_answered_without_anyone_learning_who_asked(
 ) -> None:
     asked = ask(client, team["asker"], anonymous=True)
     assert asked["author"] is None and asked["mine"] is True and asked["answers"] == []
-    clock.advance(dt.timedelta(minutes=5))
+    next_batch(clock)
     reply(client, team["mate"], asked["id"], "Say what you would drop to make room.")
     reply(client, team["manager"], asked["id"], "Bring it to me; that is my job.")
     for viewer in ("mate", "manager", "admin"):
@@ -63,14 +68,14 @@ def test_an_anonymous_question_is_answered_without_anyone_learning_who_asked(
         assert seen.status_code == 200
         question = seen.get_json()
         assert question["author"] is None and question["mine"] is False
-        assert question["asked_on"] == "2026-11-02"  # the day, never the time
+        assert question["asked_on"] == "2026-11-03"  # the batch's day, never the time
         assert [a["author"]["id"] for a in question["answers"]] == [
             team["mate"].id,
             team["manager"].id,
         ]
         [entry] = feed(client, team[viewer], team_id=team["asker"].team_id)
         assert entry["kind"] == "question" and entry["author"] is None
-        assert entry["answers"] == 2 and entry["shared_on"] == "2026-11-02"
+        assert entry["answers"] == 2 and entry["shared_on"] == "2026-11-03"
     [own] = feed(client, team["asker"])
     assert own["mine"] is True
 
@@ -98,6 +103,7 @@ def test_questions_and_reflections_share_the_feed_in_random_order_within_a_day(
         json={"body": "Shared", "visibility": "anonymous"},
         headers=auth(team["asker"]),
     )
+    next_batch(clock)
     entries = feed(client, team["manager"])
     assert sorted(e["kind"] for e in entries) == ["question"] * 4 + ["reflection"]
     questions = [e["id"] for e in entries if e["kind"] == "question"]
@@ -109,9 +115,10 @@ def test_questions_and_reflections_share_the_feed_in_random_order_within_a_day(
 
 
 def test_other_teams_and_organizations_cannot_read_or_answer(
-    client: FlaskClient, team: dict
+    client: FlaskClient, team: dict, clock
 ) -> None:
     asked = ask(client, team["asker"], anonymous=True)
+    next_batch(clock)
     outsider = UserFactory(admin=True)
     for probe in (team["other_learner"], team["other_manager"], outsider):
         path = f"/team/questions/{asked['id']}"
@@ -124,8 +131,9 @@ def test_other_teams_and_organizations_cannot_read_or_answer(
     assert question["answers"] == []
 
 
-def test_only_the_asker_takes_a_question_down(client: FlaskClient, team: dict) -> None:
+def test_only_the_asker_takes_a_question_down(client: FlaskClient, team: dict, clock) -> None:
     asked = ask(client, team["asker"], anonymous=True)
+    next_batch(clock)
     reply(client, team["mate"], asked["id"])
     path = f"/team/questions/{asked['id']}"
     for other in ("mate", "manager", "admin"):
@@ -162,6 +170,7 @@ def test_an_admin_turns_a_useful_answer_into_practice_for_everyone(
     module, [existing] = studied_module(team["mate"], items=1)
     lesson_id = existing.lesson_id
     asked = ask(client, team["asker"], "How do I start feedback with a senior?", anonymous=True)
+    next_batch(clock)
     answer = reply(client, team["manager"], asked["id"], "Ask permission first.")
     path = f"/team/answers/{answer['id']}/item"
     refused = client.post(path, json={"lesson_id": lesson_id}, headers=auth(team["admin"]))
@@ -190,15 +199,17 @@ def test_an_admin_turns_a_useful_answer_into_practice_for_everyone(
 
 
 def test_moderators_hide_and_restore_posts_and_every_act_is_logged(
-    client: FlaskClient, team: dict, db: Session
+    client: FlaskClient, team: dict, db: Session, clock
 ) -> None:
     asked = ask(client, team["asker"], anonymous=True)
+    next_batch(clock)
     answer = reply(client, team["mate"], asked["id"], "It was Tom again.")
     shared = client.post(
         "/learn/reflections",
         json={"body": "Rant", "visibility": "anonymous"},
         headers=auth(team["asker"]),
     ).get_json()
+    next_batch(clock)
     reason = {"reason": "Names a colleague."}
 
     def hide(post_id: str, who: str):
@@ -275,19 +286,28 @@ def test_a_hidden_answer_cannot_become_an_item(client: FlaskClient, team: dict) 
     assert made.status_code == 404
 
 
-def test_erasing_a_learner_takes_their_questions_and_answers(
-    client: FlaskClient, team: dict
+def test_erasing_a_learner_takes_their_named_posts_and_leaves_anonymous_ones_to_nobody(
+    client: FlaskClient, team: dict, clock
 ) -> None:
-    theirs = ask(client, team["asker"], anonymous=True)
-    reply(client, team["mate"], theirs["id"])
+    anonymous = ask(client, team["asker"], "Is it fine to say I am lost?", anonymous=True)
+    named = ask(client, team["asker"], "Who has the deploy checklist?")
+    next_batch(clock)
+    reply(client, team["mate"], anonymous["id"])
     other = ask(client, team["mate"])
     reply(client, team["asker"], other["id"], "Mine, to go.")
     exported = client.get("/me/export", headers=auth(team["asker"])).get_json()
-    assert [q["body"] for q in exported["team_questions"]] == [theirs["body"]]
+    assert {q["body"] for q in exported["team_questions"]} == {anonymous["body"], named["body"]}
     assert [a["body"] for a in exported["team_answers"]] == ["Mine, to go."]
+    before = {e["id"] for e in feed(client, team["mate"])}
     erased = client.post(
         "/me/erase", json={"confirm": "delete my data"}, headers=auth(team["asker"])
     )
     assert erased.status_code == 204, erased.get_json()
-    [left] = feed(client, team["mate"])
-    assert left["id"] == other["id"] and left["answers"] == 0
+    after = {e["id"]: e for e in feed(client, team["mate"])}
+    # The anonymous question does not vanish the moment its author leaves the member list
+    # (that would pair them); it stays, tied to nobody, with the answers others gave.
+    assert set(after) == before - {named["id"]}
+    assert after[anonymous["id"]]["author"] is None and after[anonymous["id"]]["answers"] == 1
+    assert after[other["id"]]["answers"] == 0
+    stored = client.get(f"/team/questions/{anonymous['id']}", headers=auth(team["mate"]))
+    assert stored.get_json()["mine"] is False

@@ -147,6 +147,7 @@ def world(db: Session) -> dict:
         visibility="team",
         team_id=team.id,
         shared_on=T0.date(),
+        published_at=T0,
         sort_key="b" * 32,
         created_at=T0,
         updated_at=T0,
@@ -159,6 +160,7 @@ def world(db: Session) -> dict:
         body="Anyone?",
         anonymous=True,
         asked_on=T0.date(),
+        published_at=T0,
         sort_key="d" * 32,
         created_at=T0,
     )

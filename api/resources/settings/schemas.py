@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from api.resources.common import StoredDate
+from api.resources.common import StoredDate, TimeZone
 
 
 class SettingsSchema(ma.Schema):
@@ -26,6 +26,12 @@ class SettingsSchema(ma.Schema):
         validate=validate.Range(3, 50),
         metadata={"description": "Analytics withhold figures for smaller groups (3 at least)."},
     )
+    time_zone = TimeZone(
+        metadata={
+            "description": "The organization's IANA zone: team posts are dated in it, and "
+            "anonymous ones published at its midnight."
+        }
+    )
     holidays = ma.fields.List(
         StoredDate(),
         validate=validate.Length(max=366),
@@ -41,4 +47,5 @@ SETTINGS_EXAMPLE = {
     "practice_weekdays": [0, 1, 2, 3, 4],
     "holidays": ["2026-12-24", "2026-12-25"],
     "min_group_size": 5,
+    "time_zone": "Europe/Berlin",
 }

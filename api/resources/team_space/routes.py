@@ -79,7 +79,9 @@ class TeamFeed(MethodView):
         """My team's shared reflections and questions: by day, in no order that gives an
         author away"""
         me = current_user()
-        entries = page_of(pagination_parameters, team_space.feed, user=me, team_id=team_id)
+        entries = page_of(
+            pagination_parameters, team_space.feed, user=me, team_id=team_id, now=deps.now()
+        )
         return [
             {
                 "kind": e.kind,
@@ -125,7 +127,8 @@ class QuestionById(MethodView):
     def get(self, question_id: str) -> dict:
         """A question of my team, with its answers"""
         me = current_user()
-        return _question(team_space.question(deps.session(), user=me, public_id=question_id), me)
+        found = team_space.question(deps.session(), user=me, public_id=question_id, now=deps.now())
+        return _question(found, me)
 
     @blp.access()
     @blp.response(204)

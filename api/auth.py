@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 from firebase_admin import auth as firebase_auth
@@ -11,6 +13,8 @@ from api import deps
 from api.errors import DomainError, Forbidden, Unauthorized, Unavailable
 from api.models import Role, User
 from api.services import membership
+
+logger = logging.getLogger("bitewise.auth")
 
 
 def verified_claims() -> dict[str, Any]:
@@ -35,7 +39,7 @@ def verified_claims() -> dict[str, Any]:
 
 def _verify(token: str) -> dict[str, Any]:
     try:
-        return firebase_auth.verify_id_token(token, app=deps.firebase_app())
+        claims = firebase_auth.verify_id_token(token, app=deps.firebase_app())
     except firebase_auth.ExpiredIdTokenError as exc:
         raise Unauthorized("The ID token has expired; refresh it.", code="token_expired") from exc
     except firebase_auth.CertificateFetchError as exc:
@@ -43,7 +47,27 @@ def _verify(token: str) -> dict[str, Any]:
             "Could not fetch Firebase's signing keys; retry shortly.", code="auth_unavailable"
         ) from exc
     except (firebase_auth.InvalidIdTokenError, ValueError) as exc:
-        raise Unauthorized(f"The ID token is not valid: {exc}", code="invalid_token") from exc
+        logger.info("invalid ID token: %s", exc)
+        raise Unauthorized(
+            "The ID token is not valid: it is malformed, for another Firebase project, or "
+            "not signed by Firebase. Sign in again.",
+            code="invalid_token",
+        ) from exc
+    return _check_lifetime(claims)
+
+
+def _check_lifetime(claims: dict[str, Any]) -> dict[str, Any]:
+    """firebase-admin skips ``exp`` and ``iat`` for the emulator's unsigned tokens: check
+    them always, so that development shows the ``token_expired`` flow a phone relies on."""
+    now = time.time()
+    exp, iat = claims.get("exp"), claims.get("iat")
+    if not isinstance(exp, int | float) or not isinstance(iat, int | float) or iat > now + 60:
+        raise Unauthorized(
+            "The ID token has no valid lifetime (exp, iat). Sign in again.", code="invalid_token"
+        )
+    if exp <= now:
+        raise Unauthorized("The ID token has expired; refresh it.", code="token_expired")
+    return claims
 
 
 def presents_forged_token() -> bool:

@@ -31,7 +31,9 @@ def _int(environ: Mapping[str, str], name: str, default: int) -> int:
 
 @dataclass(frozen=True)
 class Config:
-    environment: str = "development"
+    # Production unless told otherwise: a forgotten variable must fail safe (bin/run and
+    # the tests ask for development and test).
+    environment: str = "production"
     database_url: str = DEFAULT_SQLITE_URL
     # Firebase project whose ID tokens we accept (their `aud`).
     firebase_project_id: str = "bitewise-demo"
@@ -74,7 +76,7 @@ class Config:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
         env = os.environ if environ is None else environ
         config = cls(
-            environment=env.get("BITEWISE_ENV", "development"),
+            environment=env.get("BITEWISE_ENV") or "production",
             database_url=env.get("DATABASE_URL") or DEFAULT_SQLITE_URL,
             firebase_project_id=env.get("FIREBASE_PROJECT_ID", "bitewise-demo"),
             firebase_auth_emulator_host=env.get("FIREBASE_AUTH_EMULATOR_HOST") or None,
@@ -106,6 +108,12 @@ class Config:
         )
         return config.validated()
 
+    @staticmethod
+    def database_url_from_env(environ: Mapping[str, str] | None = None) -> str:
+        """Only the database address (Alembic's migrations need nothing else)."""
+        env = os.environ if environ is None else environ
+        return sqlalchemy_url_of(env.get("DATABASE_URL") or DEFAULT_SQLITE_URL)
+
     def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **changes).validated()
 
@@ -115,12 +123,7 @@ class Config:
 
     @property
     def sqlalchemy_url(self) -> str:
-        """The URL with the psycopg 3 driver named, whatever form the operator gave."""
-        url = self.database_url
-        for prefix in ("postgres://", "postgresql://"):
-            if url.startswith(prefix):
-                return "postgresql+psycopg://" + url[len(prefix) :]
-        return url
+        return sqlalchemy_url_of(self.database_url)
 
     def validated(self) -> Config:
         if self.environment not in ENVIRONMENTS:
@@ -135,6 +138,11 @@ class Config:
             raise ConfigError("BITEWISE_PUSH must be 'local' or 'fcm'")
         if not 1 <= self.worker_batch_size <= 500:
             raise ConfigError("BITEWISE_WORKER_BATCH must be between 1 and 500")
+        if self.firebase_auth_emulator_host and self.google_application_credentials:
+            raise ConfigError(
+                "FIREBASE_AUTH_EMULATOR_HOST is set beside real credentials: firebase-admin "
+                "would accept unsigned tokens for a real project. Unset one of them."
+            )
         if self.is_production:
             if self.firebase_auth_emulator_host:
                 raise ConfigError(
@@ -157,6 +165,18 @@ class Config:
                     "Production needs REDIS_URL: rate limits counted per process let a client "
                     "through once per worker."
                 )
+            if not self.rate_limits:
+                raise ConfigError(
+                    "BITEWISE_RATE_LIMITS=off is for load tests only, never production."
+                )
             if self.push_backend != "fcm":
                 raise ConfigError("Production sends pushes through FCM: set BITEWISE_PUSH=fcm.")
         return self
+
+
+def sqlalchemy_url_of(url: str) -> str:
+    """The URL with the psycopg 3 driver named, whatever form the operator gave."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, request
 from flask_cors import CORS
 from flask_talisman import DENY, Talisman
 
@@ -37,6 +37,7 @@ def init_headers(app: Flask, config: Config) -> None:
         referrer_policy="no-referrer",
         session_cookie_secure=False,  # no cookies: bearer tokens only
     )
+    app.after_request(_cache_control)
     docs_view = app.view_functions.get(DOCS_ENDPOINT)
     if docs_view is not None:
         app.view_functions[DOCS_ENDPOINT] = _with_csp(docs_view, DOCS_CSP)
@@ -48,6 +49,17 @@ def init_headers(app: Flask, config: Config) -> None:
             expose_headers=["ETag", "X-Pagination", "X-Request-ID", "Retry-After"],
             max_age=600,
         )
+
+
+def _cache_control(response: Response) -> Response:
+    """Whatever answers a signed-in request is that person's: never kept by a shared cache
+    or on disk. Content with an ETag (modules a phone keeps for offline use) may stay in
+    the phone's own cache, revalidated each time."""
+    if request.headers.get("Authorization") and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = (
+            "private, no-cache" if response.headers.get("ETag") else "no-store"
+        )
+    return response
 
 
 def _with_csp(view: Callable[..., Any], policy: dict[str, str]) -> Callable[..., Any]:

@@ -1,12 +1,17 @@
-"""Refuse text no database column can hold, before any view sees it.
+"""Refuse input no database column can hold and no view should walk, before any view sees it.
 
-PostgreSQL text cannot contain NUL (U+0000); SQLite stores it and cuts strings at it
-elsewhere. No person types one, so a request carrying one is refused whole (422),
-whichever field it hides in. Found by schemathesis: it was a 500 on PostgreSQL.
+- NUL (U+0000): PostgreSQL text cannot contain it; SQLite cuts strings at it elsewhere.
+- Lone surrogates (U+D800-U+DFFF, which JSON's ``\\ud800`` escapes can produce): no UTF-8
+  encoding exists, so the INSERT failed with UnicodeEncodeError.
+- JSON nested deeper than ``MAX_DEPTH``: Python's parser and our schemas recurse, and a
+  few thousand brackets were a RecursionError. No body of this API nests beyond 6.
 
-Review uploads are the exception: a phone's offline queue goes up as one batch, and one
-bad review must not keep the others out (a phone retrying the batch would be stuck for
-good). Their schema rejects such a review on its own (``has_nul``).
+No person types any of these, so a request carrying one is refused whole (422), whichever
+field it hides in.
+
+Review uploads are the exception for text: a phone's offline queue goes up as one batch,
+and one bad review must not keep the others out (a phone retrying the batch would be
+stuck for good). Their schema rejects such a review on its own (``unstorable``).
 """
 
 from __future__ import annotations
@@ -19,33 +24,70 @@ from api.errors import Invalid
 
 # Endpoints whose schema judges each element of a batch on its own.
 PER_ELEMENT = {"practice.Reviews"}
+MAX_DEPTH = 32
 
 
-def has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(has_nul(k) or has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(has_nul(v) for v in value)
-    return False
+def unstorable(value: Any) -> str | None:
+    """Why text somewhere in ``value`` cannot be stored, or None. Iterative: the value
+    may be deep."""
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, str):
+            if "\x00" in current:
+                return "Text may not contain the NUL character (U+0000)."
+            if any("\ud800" <= c <= "\udfff" for c in current):
+                return "Text may not contain lone surrogates (U+D800-U+DFFF): send valid UTF-16."
+        elif isinstance(current, dict):
+            stack.extend(current.keys())
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+    return None
 
 
-def refuse_nul_characters() -> None:
-    if request.endpoint in PER_ELEMENT:
-        return
-    where = None
-    if any(has_nul(v) for v in request.args.values()):
+def depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        current, level = stack.pop()
+        if isinstance(current, dict | list):
+            deepest = max(deepest, level)
+            children = current.values() if isinstance(current, dict) else current
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _body() -> Any:
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        raise _too_deep() from None
+
+
+def _too_deep() -> Invalid:
+    return Invalid(
+        f"The JSON body is nested too deeply (at most {MAX_DEPTH} levels).",
+        code="json_too_deep",
+        errors={"json": {"_schema": [f"Nested deeper than {MAX_DEPTH} levels."]}},
+    )
+
+
+def refuse_unstorable_input() -> None:
+    body = _body() if request.is_json else None
+    if depth(body) > MAX_DEPTH:
+        raise _too_deep()
+    where, why = None, None
+    if why := unstorable(list(request.args.values())):
         where = "query"
-    elif request.is_json and has_nul(request.get_json(silent=True)):
+    elif request.endpoint not in PER_ELEMENT and (why := unstorable(body)):
         where = "json"
     if where is not None:
         raise Invalid(
-            "Text may not contain the NUL character (U+0000).",
-            code="nul_character",
-            errors={where: {"_schema": ["Contains U+0000."]}},
+            f"{why}",
+            code="nul_character" if "NUL" in str(why) else "invalid_text",
+            errors={where: {"_schema": [str(why)]}},
         )
 
 
 def init_input_guard(app: Flask) -> None:
-    app.before_request(refuse_nul_characters)
+    app.before_request(refuse_unstorable_input)

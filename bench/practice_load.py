@@ -165,6 +165,7 @@ def main() -> None:
     env = {
         **os.environ,
         "DATABASE_URL": database_url(True),
+        "BITEWISE_ENV": "test",
         "FIREBASE_AUTH_EMULATOR_HOST": "127.0.0.1:9099",
         "LOG_LEVEL": "WARNING",
         "PORT": str(port),

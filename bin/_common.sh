@@ -35,6 +35,8 @@ ensure_venv() {
 # The local, embedded set-up that bin/run starts and bin/token signs people into.
 local_env() {
     mkdir -p instance
+    # The app defaults to production (safe when a variable is forgotten); locally, ask.
+    export BITEWISE_ENV="${BITEWISE_ENV:-development}"
     export DATABASE_URL="${DATABASE_URL:-sqlite:///$ROOT/instance/bitewise.db}"
     export PORT="${PORT:-8000}"
     export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:$PORT}"
@@ -43,7 +45,7 @@ local_env() {
     export BITEWISE_PLAN_EVERY="${BITEWISE_PLAN_EVERY:-60}"
     # Local sign-in follows the Firebase Auth emulator convention (unsigned tokens).
     # The app refuses this variable in production.
-    if [ "${BITEWISE_ENV:-development}" != production ]; then
+    if [ "$BITEWISE_ENV" != production ]; then
         export FIREBASE_AUTH_EMULATOR_HOST="${FIREBASE_AUTH_EMULATOR_HOST:-127.0.0.1:9099}"
     fi
 }

@@ -16,7 +16,7 @@ def run_migrations() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = create_engine_for(Config.from_env().sqlalchemy_url)
+    engine = create_engine_for(Config.database_url_from_env())
     with engine.connect() as connection:
         _run(connection)
     engine.dispose()

@@ -43,6 +43,7 @@ def server_env(database_url: str, port: int, **extra: str) -> dict[str, str]:
         **os.environ,
         "DATABASE_URL": database_url,
         "PORT": str(port),
+        "BITEWISE_ENV": "test",
         "FIREBASE_PROJECT_ID": PROJECT_ID,
         "FIREBASE_AUTH_EMULATOR_HOST": "127.0.0.1:9099",
         "LOG_LEVEL": "WARNING",

@@ -59,3 +59,30 @@ def test_app_does_not_start_with_an_unsafe_environment(monkeypatch: pytest.Monke
 def test_bad_values_are_named(env: dict) -> None:
     with pytest.raises(ConfigError, match=next(iter(env))):
         Config.from_env(env)
+
+
+def test_an_unset_environment_is_production() -> None:
+    # Real credentials, PostgreSQL and the emulator variable, BITEWISE_ENV forgotten: this
+    # used to start as development and accept unsigned tokens.
+    env = {k: v for k, v in PRODUCTION.items() if k != "BITEWISE_ENV"}
+    assert Config.from_env(env).is_production
+    with pytest.raises(ConfigError, match="FIREBASE_AUTH_EMULATOR_HOST"):
+        Config.from_env({**env, "FIREBASE_AUTH_EMULATOR_HOST": "127.0.0.1:9099"})
+
+
+@pytest.mark.parametrize("environment", ["development", "test"])
+def test_the_emulator_is_refused_beside_real_credentials_everywhere(environment: str) -> None:
+    env = {
+        "BITEWISE_ENV": environment,
+        "GOOGLE_APPLICATION_CREDENTIALS": "/secrets/sa.json",
+        "FIREBASE_AUTH_EMULATOR_HOST": "127.0.0.1:9099",
+    }
+    with pytest.raises(ConfigError, match="real credentials"):
+        Config.from_env(env)
+    del env["GOOGLE_APPLICATION_CREDENTIALS"]
+    assert Config.from_env(env).firebase_auth_emulator_host  # development as bin/run runs it
+
+
+def test_production_keeps_rate_limits_on() -> None:
+    with pytest.raises(ConfigError, match="BITEWISE_RATE_LIMITS"):
+        Config.from_env({**PRODUCTION, "BITEWISE_RATE_LIMITS": "off"})

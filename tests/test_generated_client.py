@@ -88,12 +88,16 @@ def test_an_admin_runs_the_whole_workflow_through_the_generated_client(
 
     with migrated_engine(kind, tmp_path) as engine:
         with Session(engine) as session:
-            membership.create_organization(
+            # An organization in use for a while (analytics release weeks that have ended)
+            # whose admin turned on the detailed xAPI export.
+            org, _ = membership.create_organization(
                 session,
                 name="Client Co",
                 admin_email="ops@client.example",
-                now=dt.datetime.now(dt.UTC),
+                now=dt.datetime.now(dt.UTC) - dt.timedelta(days=14),
             )
+            org.xapi_scope = "activity"
+            session.commit()
         with live_server(engine.url.render_as_string(hide_password=False)) as url:
             admin = c.AuthenticatedClient(base_url=url, token=token("ops@client.example"))
             me = get_me.sync(client=admin)
@@ -167,7 +171,11 @@ def test_an_admin_runs_the_whole_workflow_through_the_generated_client(
                 [outcome] = upload_reviews.sync(client=learner, body=batch).results
                 assert outcome.status == "accepted"
 
-            report = get_analytics.sync(client=admin, team_id=team.id, module_id=module.id)
+            # The latest week that has ended, released now over today's members.
+            last_week = now.date() - dt.timedelta(days=7)
+            report = get_analytics.sync(
+                client=admin, team_id=team.id, module_id=module.id, since=last_week, until=last_week
+            )
             assert report.withheld is False
             assert report.enrollment["completed"] == LEARNERS
 

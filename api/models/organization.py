@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import secrets
 from typing import Any
 
 from sqlalchemy import Float, ForeignKey, Integer, String, UniqueConstraint
@@ -48,6 +49,13 @@ class Organization(Base):
     # The team space dates every post in this zone, whoever wrote it: an author's own zone
     # would tell a Berliner's late post from a New Yorker's.
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    # What the xAPI export holds: "completions" (the compliance need) or "activity"
+    # (each learner's answers and outcomes too, which an admin must turn on).
+    xapi_scope: Mapped[str] = mapped_column(
+        String(12), default="completions", server_default="completions"
+    )
+    # Keys the pseudonyms of the xAPI export: never the user id, never an unsalted hash.
+    pseudonym_key: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(32))
 
     teams: Mapped[list[Team]] = relationship(back_populates="organization")
 
@@ -77,8 +85,9 @@ class User(Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     # Null until the invited person first signs in with a verified matching email.
     firebase_uid: Mapped[str | None] = mapped_column(String(128), unique=True)
-    # Stored lower-cased; matched against the verified email of a Firebase token.
-    email: Mapped[str] = mapped_column(String(320), index=True)
+    # Stored lower-cased, and only ever an invitation's address or a verified one (None:
+    # joined with a code under an address Firebase had not verified).
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
     display_name: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[Role] = mapped_column(str_enum(Role), default=Role.LEARNER)
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")

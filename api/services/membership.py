@@ -46,35 +46,54 @@ def create_organization(
 # --- signing in -------------------------------------------------------------------------
 
 
+def verified_email(claims: Mapping[str, Any]) -> str | None:
+    """The token's email if Firebase verified it, else None: anyone can create a Firebase
+    account under an address they do not own."""
+    email = claims.get("email")
+    if email and claims.get("email_verified") is True:
+        return normalize_email(str(email))
+    return None
+
+
+def pending_invitations(session: Session, *, claims: Mapping[str, Any]) -> list[User]:
+    """Invitations, in any organization, to the token's verified address."""
+    email = verified_email(claims)
+    if email is None:
+        return []
+    return list(
+        session.scalars(
+            select(User)
+            .where(
+                User.email == email,
+                User.firebase_uid.is_(None),
+                User.deleted_at.is_(None),  # an erased learner's tombstone is nobody's
+            )
+            .order_by(User.invited_at, User.id)
+        )
+    )
+
+
 def resolve_member(session: Session, *, claims: Mapping[str, Any], now: dt.datetime) -> User:
     """The member behind verified token claims, linking an invitation on first sign-in.
 
-    An invitation is matched only by a *verified* email: anyone can create a Firebase
-    account with an unverified address.
+    One invitation to the verified address is taken; several (two organizations invited
+    the same person) are never picked among silently: the person chooses
+    (``GET /me/invitations``), or any organization could capture someone by inviting
+    them first.
     """
     uid = claims["uid"]
     user = session.scalar(select(User).where(User.firebase_uid == uid))
     if user is not None:
         return user
-    email = claims.get("email")
-    if email and claims.get("email_verified") is True:
-        invited = session.scalars(
-            select(User)
-            .where(
-                User.email == normalize_email(email),
-                User.firebase_uid.is_(None),
-                User.deleted_at.is_(None),  # an erased learner's tombstone is nobody's
-            )
-            .order_by(User.invited_at, User.id)
-            .limit(1)
-        ).first()
-        if invited is not None:
-            invited.firebase_uid = uid
-            invited.joined_at = now
-            if not invited.display_name:
-                invited.display_name = str(claims.get("name") or "")
-            session.commit()
-            return invited
+    invited = pending_invitations(session, claims=claims)
+    if len(invited) == 1:
+        return _link(session, invited[0], claims, now)
+    if invited:
+        raise Conflict(
+            f"{len(invited)} organizations have invited you: choose one "
+            "(GET /me/invitations, then POST /me/invitations/{id}/accept).",
+            code="choose_organization",
+        )
     raise Forbidden(
         "You are signed in but not a member of any organization. Ask your admin for an "
         "invitation, or join a team with its join code (POST /join).",
@@ -82,24 +101,62 @@ def resolve_member(session: Session, *, claims: Mapping[str, Any], now: dt.datet
     )
 
 
+def accept_invitation(
+    session: Session, *, claims: Mapping[str, Any], invitation_id: int, now: dt.datetime
+) -> User:
+    invited = next(
+        (i for i in pending_invitations(session, claims=claims) if i.id == invitation_id), None
+    )
+    if invited is None:
+        raise NotFound("No such invitation to your verified address.")
+    if session.scalar(select(User.id).where(User.firebase_uid == claims["uid"])) is not None:
+        raise Conflict(
+            "You are a member of an organization already: leave it first (POST /me/erase).",
+            code="already_member",
+        )
+    return _link(session, invited, claims, now)
+
+
+def _link(session: Session, invited: User, claims: Mapping[str, Any], now: dt.datetime) -> User:
+    invited.firebase_uid = claims["uid"]
+    invited.joined_at = now
+    if not invited.display_name:
+        invited.display_name = str(claims.get("name") or "")
+    session.commit()
+    return invited
+
+
 def join_with_code(
     session: Session, *, claims: Mapping[str, Any], join_code: str, now: dt.datetime
 ) -> User:
-    """Join the team whose join code this is, as a learner."""
+    """Join the team whose join code this is, as a learner.
+
+    Only a verified address becomes the member's email: an unverified one would let a
+    code holder join as the CFO's address and lock the real CFO out. An invitation to the
+    verified address in that organization is taken up instead of duplicated.
+    """
     if session.scalar(select(User.id).where(User.firebase_uid == claims["uid"])) is not None:
         raise Conflict("You are already a member of an organization.", code="already_member")
     team = session.scalar(select(Team).where(Team.join_code == join_code.strip().upper()))
     if team is None:
         raise NotFound("No team has this join code.", code="join_code_unknown")
-    email = normalize_email(str(claims.get("email") or f"{claims['uid']}@users.invalid"))
-    taken = session.scalar(
-        select(User.id).where(User.organization_id == team.organization_id, User.email == email)
-    )
-    if taken is not None:
-        raise Conflict(
-            "This email is already invited to the organization: sign in with it verified.",
-            code="email_invited",
+    email = verified_email(claims)
+    if email is not None:
+        existing = session.scalar(
+            select(User).where(
+                User.organization_id == team.organization_id,
+                User.email == email,
+                User.deleted_at.is_(None),
+            )
         )
+        if existing is not None and existing.firebase_uid is None:
+            return _link(session, existing, claims, now)
+        if existing is not None:
+            # Only the address's owner gets here (it is verified): no one else learns it.
+            raise Conflict(
+                "Your address is a member of this organization under another sign-in.",
+                code="email_member",
+            )
     user = User(
         organization_id=team.organization_id,
         team_id=team.id,

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, inspect, select, update
 from sqlalchemy.orm import Session
 
+from api.errors import Conflict
 from api.models import (
     ApplicationPrompt,
     Base,
@@ -22,10 +23,12 @@ from api.models import (
     Reflection,
     ReminderPreferences,
     ReviewLog,
+    Role,
     TeamAnswer,
     TeamQuestion,
     User,
 )
+from api.services import xapi
 
 # Tables holding a learner's own rows, by the column naming them.
 OWN_ROWS: list[tuple[type[Base], str]] = [
@@ -74,6 +77,20 @@ def erase(session: Session, *, user: User, now: dt.datetime) -> None:
     Anonymous posts stay in the team's feed, tied to nobody: if they vanished the moment
     the author left the member list, the two would be paired. (An author who wants them
     gone deletes them first.)"""
+    if user.role is Role.ADMIN and not session.scalar(
+        select(User.id).where(
+            User.organization_id == user.organization_id,
+            User.role == Role.ADMIN,
+            User.id != user.id,
+            User.joined_at.is_not(None),
+            User.deleted_at.is_(None),
+        )
+    ):
+        raise Conflict(
+            "You are the organization's last admin: make someone else admin first.",
+            code="last_admin",
+        )
+    xapi.void_person(session, user=user, now=now)
     session.execute(
         update(Reflection)
         .where(Reflection.author_id == user.id, Reflection.visibility == "anonymous")
@@ -92,7 +109,7 @@ def erase(session: Session, *, user: User, now: dt.datetime) -> None:
     for model, column in OWN_ROWS:
         if model is not Enrollment:
             session.execute(delete(model).where(getattr(model, column) == user.id))
-    user.email = f"deleted-{user.id}@deleted.invalid"
+    user.email = None
     user.display_name = ""
     user.firebase_uid = None
     user.locale = "en"

@@ -19,6 +19,7 @@ FIELDS = (
     "holidays",
     "min_group_size",
     "time_zone",
+    "xapi_scope",
 )
 
 

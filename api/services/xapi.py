@@ -1,8 +1,13 @@
 """The organization's learning activity as xAPI (1.0.3) statements, for a learning record store.
 
-Actors are pseudonymous (an account named by the user id under this server's address);
-statement ids are derived from the record, so fetching a period twice gives the same
-statements and the record store keeps one of each. Reflections are never included.
+What it holds is the organization's setting: module completions only (``completions``, the
+default: the compliance need), or each learner's answers and "tried at work" outcomes too
+(``activity``, which an admin turns on and ``GET /me/privacy`` tells every learner).
+Actors are keyed pseudonyms (HMAC of the user id under the organization's secret), never
+the user id; times are the day only (00:00 UTC). Statement ids are derived from the record,
+so fetching a period twice gives the same statements and the record store keeps one of
+each. A person who erases their data has their statements voided in later exports.
+Reflections are never included.
 
 Pages are cut in the database: one UNION of the three kinds of record, ordered by time,
 and only the page's records are read in full. A month of a large organization's reviews
@@ -12,6 +17,8 @@ never passes through memory at once.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,11 +28,34 @@ from sqlalchemy import func, literal_column, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api.errors import Invalid
-from api.models import ApplicationPrompt, Enrollment, Item, Module, ReviewLog, Role, User
+from api.models import (
+    ApplicationPrompt,
+    Enrollment,
+    Item,
+    Module,
+    Organization,
+    ReviewLog,
+    Role,
+    User,
+    XapiVoid,
+)
 from api.services._query import page_offset, require_role
 
 MAX_RANGE = dt.timedelta(days=31)
 _NAMESPACE = uuid.UUID("6f1c2a7e-9b3d-4f20-8a55-1f0c7c1b9e10")
+SCOPES = {"completions": ("completed",), "activity": ("completed", "answered", "tried")}
+VOIDED = "http://adlnet.gov/expapi/verbs/voided"
+
+
+def pseudonym(organization: Organization, user_id: int) -> str:
+    """The name a person has in this organization's export: stable, unguessable without
+    the organization's key, and unrelated to their id elsewhere."""
+    key = organization.pseudonym_key.encode()
+    return hmac.new(key, f"user:{user_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def statement_id(organization_id: int, verb: str, record_id: int) -> str:
+    return str(uuid.uuid5(_NAMESPACE, f"{organization_id}|{verb}:{record_id}"))
 
 
 # The time is never None here: a record enters a page through its time in the period.
@@ -105,6 +135,14 @@ def _tries(session: Session, base_url: str, ids: list[int]) -> dict[int, _Record
     }
 
 
+def _voids(session: Session, base_url: str, ids: list[int]) -> dict[int, _Record]:
+    rows = session.scalars(select(XapiVoid).where(XapiVoid.id.in_(ids)))
+    return {
+        v.id: (0, v.voided_at, {"objectType": "StatementRef", "id": v.statement_id}, None)
+        for v in rows
+    }
+
+
 KINDS = {
     kind.verb: kind
     for kind in (
@@ -129,6 +167,7 @@ KINDS = {
             ApplicationPrompt.answered_at,
             _tries,
         ),
+        _Kind("voided", VOIDED, XapiVoid, XapiVoid.voided_at, _voids),
     )
 }
 
@@ -146,6 +185,11 @@ def statements(
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of the period's statements, oldest first, and how many there are."""
     require_role(actor, Role.ADMIN)
+    organization = session.get_one(Organization, actor.organization_id)
+    verbs = (*SCOPES[organization.xapi_scope], "voided")
+    erased = select(User.id).where(
+        User.organization_id == organization.id, User.deleted_at.is_not(None)
+    )
     until = until or now
     since = since or until - dt.timedelta(days=7)
     if since >= until or until - since > MAX_RANGE:
@@ -163,8 +207,14 @@ def statements(
                 kind.model.organization_id == actor.organization_id,  # type: ignore[attr-defined]
                 kind.at >= since,
                 kind.at < until,
+                # An erased person's tombstone keeps completions for the totals; their
+                # statements are voided, never sent again.
+                *(
+                    () if kind.verb == "voided" else (kind.model.user_id.not_in(erased),)  # type: ignore[attr-defined]
+                ),
             )
             for kind in KINDS.values()
+            if kind.verb in verbs
         )
     ).subquery()
     total = session.scalar(select(func.count()).select_from(activity)) or 0
@@ -180,22 +230,53 @@ def statements(
     details = {
         verb: kind.load(session, base_url, [r.record_id for r in rows if r.verb == verb])
         for verb, kind in KINDS.items()
+        if verb in verbs
     }
-    return [_statement(base_url, KINDS[r.verb], r.record_id, details[r.verb]) for r in rows], total
+    return [
+        _statement(organization, base_url, KINDS[r.verb], r.record_id, details[r.verb])
+        for r in rows
+    ], total
 
 
 def _statement(
-    base_url: str, kind: _Kind, record_id: int, details: dict[int, _Record]
+    organization: Organization,
+    base_url: str,
+    kind: _Kind,
+    record_id: int,
+    details: dict[int, _Record],
 ) -> dict[str, Any]:
     user_id, at, activity, result = details[record_id]
     assert at is not None
+    # The organization voids statements itself; people appear under their pseudonym only.
+    name = "organization" if kind.verb == "voided" else pseudonym(organization, user_id)
+    # The day only: finer times would let an admin line activity up with other events
+    # (an anonymous post, a message) that the rest of the product dates by day.
+    day = dt.datetime.combine(at.astimezone(dt.UTC).date(), dt.time(), tzinfo=dt.UTC)
     statement: dict[str, Any] = {
-        "id": str(uuid.uuid5(_NAMESPACE, f"{base_url}|{kind.verb}:{record_id}")),
-        "actor": {"objectType": "Agent", "account": {"homePage": base_url, "name": str(user_id)}},
+        "id": statement_id(organization.id, kind.verb, record_id),
+        "actor": {"objectType": "Agent", "account": {"homePage": base_url, "name": name}},
         "verb": {"id": kind.verb_id, "display": {"en": kind.verb}},
         "object": activity,
-        "timestamp": at.isoformat(),
+        "timestamp": day.isoformat().replace("+00:00", "Z"),
     }
     if result:
         statement["result"] = result
     return statement
+
+
+def void_person(session: Session, *, user: User, now: dt.datetime) -> None:
+    """Before a person's records go: every statement that an export could hold about them
+    is voided in the next export (an LRS does not reject voiding what it never took)."""
+    org = user.organization_id
+    ids = [
+        statement_id(org, verb, record_id)
+        for verb, model, column in (
+            ("completed", Enrollment, Enrollment.completed_at),
+            ("answered", ReviewLog, ReviewLog.answered_at),
+            ("tried", ApplicationPrompt, ApplicationPrompt.answered_at),
+        )
+        for record_id in session.scalars(
+            select(model.id).where(model.user_id == user.id, column.is_not(None))
+        )
+    ]
+    session.add_all(XapiVoid(organization_id=org, statement_id=sid, voided_at=now) for sid in ids)

@@ -148,6 +148,7 @@ def start_gunicorn(database_url: str, *, workers: int, log: Path) -> tuple[subpr
         "DATABASE_URL": database_url,
         "PORT": str(port),
         "WEB_CONCURRENCY": str(workers),
+        "BITEWISE_ENV": "test",
         "FIREBASE_PROJECT_ID": PROJECT_ID,
         "FIREBASE_AUTH_EMULATOR_HOST": "127.0.0.1:9099",
         "LOG_LEVEL": "ERROR",

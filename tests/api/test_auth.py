@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
@@ -167,3 +169,20 @@ def test_role_is_enforced(client: FlaskClient, db: Session) -> None:
     assert client.get("/users", headers=auth(learner)).status_code == 403
     assert client.get("/users", headers=auth(manager)).status_code == 403
     assert client.get("/users", headers=auth(admin)).status_code == 200
+
+
+def test_development_tokens_expire_like_real_ones(client: FlaskClient, db: Session) -> None:
+    user = UserFactory()
+    issued = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+    old = emulator_id_token(project_id=PROJECT_ID, uid=user.firebase_uid, issued_at=issued)
+    response = client.get("/me", headers=bearer(old))
+    assert response.status_code == 401 and response.get_json()["error"] == "token_expired"
+    future = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    early = emulator_id_token(project_id=PROJECT_ID, uid=user.firebase_uid, issued_at=future)
+    assert client.get("/me", headers=bearer(early)).get_json()["error"] == "invalid_token"
+
+
+def test_an_invalid_token_is_explained_in_words(client: FlaskClient) -> None:
+    body = client.get("/me", headers={"Authorization": "Bearer not-a-token"}).get_json()
+    assert body["error"] == "invalid_token"
+    assert "b'" not in body["message"] and "Sign in again" in body["message"]

@@ -177,3 +177,10 @@ def test_unexpected_failure_is_500_in_the_shape_without_details(app, db: Session
     body = assert_error(response, 500, "internal_error")
     assert "secret internals" not in response.get_data(as_text=True)
     assert body["request_id"]
+
+
+def test_personal_answers_are_never_stored_by_a_cache(client: FlaskClient, admin) -> None:
+    for path in ("/me", "/me/export", "/team/feed", "/me/privacy", "/nowhere"):
+        response = client.get(path, headers=auth(admin))
+        assert response.headers["Cache-Control"] == "no-store", path
+    assert "Cache-Control" not in client.get("/healthz").headers

@@ -65,6 +65,8 @@ def test_phone_cache_revalidates_with_etag(client: FlaskClient, learner, module)
     first = client.get(f"/learn/modules/{module.id}", headers=auth(learner))
     etag = first.headers["ETag"]
     assert etag and not etag.startswith("W/")  # strong
+    # The phone may keep it (offline), revalidating; no shared cache may.
+    assert first.headers["Cache-Control"] == "private, no-cache"
     cached = client.get(
         f"/learn/modules/{module.id}", headers={**auth(learner), "If-None-Match": etag}
     )

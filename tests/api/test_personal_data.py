@@ -66,7 +66,7 @@ def test_erasing_keeps_only_anonymous_figures(client: FlaskClient, db: Session, 
         )
     db.expire_all()
     tombstone = db.get(User, me.id)
-    assert tombstone.email.startswith("deleted-") and tombstone.display_name == ""
+    assert tombstone.email is None and tombstone.display_name == ""
     assert tombstone.firebase_uid is None and tombstone.deleted_at == clock.now()
     assert (
         db.scalar(select(Enrollment.status).where(Enrollment.user_id == me.id)).value == "completed"

@@ -311,3 +311,32 @@ def test_erasing_a_learner_takes_their_named_posts_and_leaves_anonymous_ones_to_
     assert after[other["id"]]["answers"] == 0
     stored = client.get(f"/team/questions/{anonymous['id']}", headers=auth(team["mate"]))
     assert stored.get_json()["mine"] is False
+
+
+def test_what_an_erasure_leaves_of_a_persons_words(client: FlaskClient, team: dict) -> None:
+    """Decided: the answer goes, and with it its text in the moderation log; the
+    moderator's own reason stays (their words), and an item an admin made from a useful
+    answer stays (organization content, which the admin could reword)."""
+    module, [existing] = studied_module(team["mate"], items=1)
+    asked = ask(client, team["mate"])
+    useful = reply(client, team["asker"], asked["id"], "Ask what they noticed first.")
+    rude = reply(client, team["asker"], asked["id"], "Tom never listens.")
+    client.post(f"/team/answers/{useful['id']}/useful", headers=auth(team["manager"]))
+    made = client.post(
+        f"/team/answers/{useful['id']}/item",
+        json={"lesson_id": existing.lesson_id},
+        headers=auth(team["admin"]),
+    ).get_json()
+    client.post(
+        f"/team/posts/{rude['id']}/hide",
+        json={"reason": "Names a colleague."},
+        headers=auth(team["manager"]),
+    )
+    client.post("/me/erase", json={"confirm": "delete my data"}, headers=auth(team["asker"]))
+    page = client.get(f"/team/questions/{asked['id']}", headers=auth(team["mate"])).get_json()
+    assert page["answers"] == []
+    [logged] = client.get("/team/moderation", headers=auth(team["manager"])).get_json()
+    assert logged["body"] is None and logged["reason"] == "Names a colleague."
+    item = client.get(f"/modules/{module.id}", headers=auth(team["admin"])).get_json()
+    prompts = [i for lesson in item["lessons"] for i in lesson["items"] if i["id"] == made["id"]]
+    assert prompts and prompts[0]["answer"] == {"model_answer": "Ask what they noticed first."}

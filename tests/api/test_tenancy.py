@@ -111,6 +111,9 @@ OPERATIONS = [
     Op("get", "/me/export", MEMBER),
     Op("get", "/xapi/statements", ADMIN),
     Op("post", "/me/erase", MEMBER, {"confirm": "no"}),
+    Op("get", "/me/privacy", MEMBER),
+    Op("get", "/me/invitations", "token"),
+    Op("post", "/me/invitations/{invitation_id}/accept", "token"),
     Op("get", "/organization/settings", ADMIN),
     Op("patch", "/organization/settings", ADMIN, {"target_retention": 0.8}),
 ]
@@ -172,6 +175,7 @@ def world(db: Session) -> dict:
     db.add(answer)
     db.flush()
     notification = NotificationFactory(user=learner)
+    invitation = UserFactory(organization=org, invited=True, email="newcomer@example.com")
     outsider_admin = UserFactory(admin=True)
     outsider = UserFactory(organization=outsider_admin.organization)
     return {
@@ -194,6 +198,7 @@ def world(db: Session) -> dict:
             "question_id": question.public_id,
             "answer_id": answer.public_id,
             "post_id": answer.public_id,
+            "invitation_id": invitation.id,
         },
         "enrollment": enrollment,
     }

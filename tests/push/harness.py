@@ -105,6 +105,7 @@ def start_worker(
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("BITEWISE_", "GOOGLE_"))},
         "DATABASE_URL": database_url,
+        "BITEWISE_ENV": "test",
         "FIREBASE_PROJECT_ID": "bitewise-test",
         "BITEWISE_PUSH": "fcm",
         "BITEWISE_FCM_ENDPOINT": fcm_url,

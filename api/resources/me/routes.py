@@ -10,9 +10,10 @@ from api import deps
 from api.auth import current_user, verified_claims
 from api.blueprint import Blueprint
 from api.limits import per_identity, per_ip, per_user
-from api.models import User
+from api.models import Role, User
+from api.resources.common import UtcDateTime
 from api.resources.me.schemas import ME_EXAMPLE, JoinSchema, MePatchSchema, MeSchema
-from api.services import membership, personal_data
+from api.services import membership, personal_data, privacy
 
 blp = Blueprint("me", __name__, description="The signed-in person's own profile.")
 
@@ -90,7 +91,94 @@ class Erase(MethodView):
     @blp.access()
     @blp.arguments(EraseSchema, example={"confirm": "delete my data"})
     @blp.response(204)
-    @blp.errors(422)
+    @blp.errors(409, 422)
     def post(self, _data: dict) -> None:
-        """Delete my data; only anonymous group figures remain (I can no longer sign in)"""
+        """Leave my organization and delete my data
+
+        Only anonymous group figures remain, and my anonymous posts, tied to nobody.
+        Statements already exported to a learning record store are voided in the next
+        export. The last admin must hand over first (409 `last_admin`). Afterwards I can
+        accept another organization's invitation or join with a code.
+        """
         personal_data.erase(deps.session(), user=current_user(), now=deps.now())
+
+
+class PrivacyLineSchema(ma.Schema):
+    who = ma.fields.String(required=True)
+    sees = ma.fields.String(required=True)
+
+
+class PrivacySchema(ma.Schema):
+    organization = ma.fields.String(required=True)
+    role = ma.fields.String(required=True)
+    xapi_scope = ma.fields.String(
+        required=True, metadata={"description": "completions or activity"}
+    )
+    min_group_size = ma.fields.Integer(required=True)
+    sees = ma.fields.List(ma.fields.Nested(PrivacyLineSchema), required=True)
+    never = ma.fields.List(ma.fields.String(), required=True)
+    on_erasure = ma.fields.String(required=True)
+
+
+@blp.route("/me/privacy")
+class Privacy(MethodView):
+    @blp.access()
+    @blp.response(
+        200,
+        PrivacySchema,
+        example={
+            "organization": "Demo Co",
+            "role": "learner",
+            "xapi_scope": "completions",
+            "min_group_size": 5,
+            "sees": [{"who": "admins", "sees": "Your name, email, role, team, ..."}],
+            "never": ["Your private reflections."],
+            "on_erasure": "POST /me/erase deletes ...",
+        },
+    )
+    def get(self) -> dict:
+        """What my organization can see about me, under its settings of today"""
+        return privacy.statement(deps.session(), user=current_user())
+
+
+class InvitationSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    organization = ma.fields.String(required=True, attribute="organization.name")
+    role = ma.fields.Enum(Role, by_value=True, required=True)
+    invited_at = UtcDateTime(required=True)
+
+
+@blp.route("/me/invitations")
+class Invitations(MethodView):
+    @blp.access(member=False)
+    @blp.response(
+        200,
+        InvitationSchema(many=True),
+        example=[
+            {
+                "id": 7,
+                "organization": "Demo Co",
+                "role": "learner",
+                "invited_at": "2026-11-02T09:00:00Z",
+            }
+        ],
+    )
+    def get(self) -> list[User]:
+        """Invitations to my verified email, in any organization
+
+        When several organizations invite one address, signing in answers 409
+        `choose_organization` until the person accepts one of these.
+        """
+        return membership.pending_invitations(deps.session(), claims=verified_claims())
+
+
+@blp.route("/me/invitations/<id:invitation_id>/accept")
+class AcceptInvitation(MethodView):
+    @blp.access(member=False)
+    @blp.response(200, MeSchema, example=ME_EXAMPLE)
+    @blp.errors(404, 409)
+    def post(self, invitation_id: int) -> User:
+        """Accept one invitation to my verified email and become a member there"""
+        return membership.accept_invitation(
+            deps.session(), claims=verified_claims(), invitation_id=invitation_id, now=deps.now()
+        )

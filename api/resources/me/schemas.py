@@ -11,7 +11,11 @@ class MeSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     organization_id = ma.fields.Integer(dump_only=True)
     team_id = ma.fields.Integer(dump_only=True, allow_none=True)
-    email = ma.fields.String(dump_only=True)
+    email = ma.fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "null: joined with a code under an unverified address"},
+    )
     display_name = ma.fields.String()
     role = ma.fields.Enum(Role, by_value=True, dump_only=True)
     time_zone = ma.fields.String()

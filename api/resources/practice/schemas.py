@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from api.input_guard import has_nul
+from api.input_guard import unstorable
 from api.models import ItemKind
 from api.resources.common import Id, UtcDateTime
 from api.services.reviews import Rejected
@@ -36,10 +36,10 @@ class ReviewInSchema(ma.Schema):
     )
 
     @ma.pre_load
-    def refuse_nul(self, data: Any, **kwargs: Any) -> Any:
+    def refuse_unstorable(self, data: Any, **kwargs: Any) -> Any:
         # This review only: the batch is exempt from the request-wide guard (input_guard).
-        if has_nul(data):
-            raise ma.ValidationError("Text may not contain the NUL character (U+0000).")
+        if why := unstorable(data):
+            raise ma.ValidationError(why)
         return data
 
 

@@ -32,6 +32,14 @@ class SettingsSchema(ma.Schema):
             "anonymous ones published at its midnight."
         }
     )
+    xapi_scope = ma.fields.String(
+        validate=validate.OneOf(["completions", "activity"]),
+        metadata={
+            "description": "What GET /xapi/statements holds: module completions only "
+            "(default), or each learner's answers and outcomes too. Learners see the "
+            "setting in GET /me/privacy."
+        },
+    )
     holidays = ma.fields.List(
         StoredDate(),
         validate=validate.Length(max=366),
@@ -48,4 +56,5 @@ SETTINGS_EXAMPLE = {
     "holidays": ["2026-12-24", "2026-12-25"],
     "min_group_size": 5,
     "time_zone": "Europe/Berlin",
+    "xapi_scope": "completions",
 }

@@ -9,7 +9,12 @@ from api.resources.common import Id, Locale, TimeZone, UtcDateTime
 
 class UserSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
-    email = ma.fields.Email(required=True, validate=validate.Length(max=320))
+    email = ma.fields.Email(
+        required=True,
+        allow_none=True,
+        validate=validate.Length(max=320),
+        metadata={"description": "null: joined with a code under an unverified address"},
+    )
     display_name = ma.fields.String(validate=validate.Length(max=200))
     role = ma.fields.Enum(Role, by_value=True, load_default=Role.LEARNER)
     team_id = Id(allow_none=True)

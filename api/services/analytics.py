@@ -97,8 +97,8 @@ def group_report(
             if latest is not None and latest.figures["withheld"]
             else f"Fewer than {k} learners with data in this group: figures are withheld."
             if latest is not None
-            else "Figures are released once a week has ended (Monday, UTC): no week of this "
-            "range has ended yet."
+            else "Figures are released once a week has ended (Monday, UTC), from the "
+            "organization's first week on: no week of this range has been released."
         )
         return {"group": group, "withheld": True, "reason": reason, "epsilon": EPSILON}
     latest = shown[-1]

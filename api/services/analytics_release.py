@@ -73,9 +73,9 @@ def ensure_released(
             )
         )
     )
-    for week in wanted:
-        if week not in done:
-            _release_week(session, organization, week, now, week == latest, noise)
+    missing = [w for w in wanted if w not in done]
+    if missing:
+        _release_weeks(session, organization, missing, now, latest, noise)
 
 
 def release_ended_weeks(session: Session, *, now: dt.datetime) -> int:
@@ -99,16 +99,18 @@ def release_ended_weeks(session: Session, *, now: dt.datetime) -> int:
     return len(pending)
 
 
-def _release_week(
+def _release_weeks(
     session: Session,
     org: Organization,
-    week: dt.date,
+    weeks: list[dt.date],
     now: dt.datetime,
-    with_state: bool,
+    latest: dt.date,
     noise: Noise,
 ) -> None:
-    start = dt.datetime.combine(week, dt.time(), tzinfo=dt.UTC)
-    end = start + WEEK
+    """Release ``weeks`` (sorted) in one pass: one membership, a few queries in all."""
+    start = dt.datetime.combine(weeks[0], dt.time(), tzinfo=dt.UTC)
+    end = dt.datetime.combine(weeks[-1], dt.time(), tzinfo=dt.UTC) + WEEK
+    wanted = set(weeks)
     members = dict(
         session.execute(
             select(User.id, User.team_id).where(
@@ -129,21 +131,30 @@ def _release_week(
     ):
         if user_id in members:
             enrolled[user_id][module_id] = status is EnrollmentStatus.COMPLETED
-    active: dict[int, set[int]] = defaultdict(set)  # user -> modules practised this week
-    for user_id, module_id in session.execute(
-        select(ReviewLog.user_id, Item.module_id)
+    # week -> user -> modules practised that week
+    active: dict[dt.date, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+    for user_id, module_id, answered_at in session.execute(
+        select(ReviewLog.user_id, Item.module_id, ReviewLog.answered_at)
         .join(Item, Item.id == ReviewLog.item_id)
         .where(
             ReviewLog.organization_id == org.id,
             ReviewLog.answered_at >= start,
             ReviewLog.answered_at < end,
         )
-        .distinct()
+        .execution_options(yield_per=10_000)
     ):
-        active[user_id].add(module_id)
-    outcomes: dict[int, dict[int, str]] = defaultdict(dict)  # user -> module -> outcome
-    for user_id, module_id, outcome in session.execute(
-        select(ApplicationPrompt.user_id, ApplicationPrompt.module_id, ApplicationPrompt.outcome)
+        week = monday(answered_at.astimezone(dt.UTC).date())
+        if week in wanted:
+            active[week][user_id].add(module_id)
+    # week -> user -> module -> outcome
+    outcomes: dict[dt.date, dict[int, dict[int, str]]] = defaultdict(lambda: defaultdict(dict))
+    for user_id, module_id, outcome, answered in session.execute(
+        select(
+            ApplicationPrompt.user_id,
+            ApplicationPrompt.module_id,
+            ApplicationPrompt.outcome,
+            ApplicationPrompt.answered_at,
+        )
         .where(
             ApplicationPrompt.organization_id == org.id,
             ApplicationPrompt.answered_at >= start,
@@ -152,10 +163,50 @@ def _release_week(
         )
         .order_by(ApplicationPrompt.answered_at, ApplicationPrompt.id)
     ):
-        outcomes[user_id][module_id] = str(outcome)
-    states = _states(session, org, now) if with_state else {}
+        assert answered is not None  # the query asks for a period
+        week = monday(answered.astimezone(dt.UTC).date())
+        if week in wanted:
+            outcomes[week][user_id][module_id] = str(outcome)
+    states = _states(session, org, now) if latest in wanted else {}
+    k = max(org.min_group_size, MIN_K)
+    rows: list[AnalyticsRelease] = []
+    for week in weeks:
+        cells = _cells(members, enrolled, active[week], outcomes[week], states, week == latest)
+        rows.extend(
+            AnalyticsRelease(
+                organization_id=org.id,
+                week=week,
+                team_key=team,
+                module_key=module,
+                released_at=now,
+                figures=release(
+                    c,
+                    whole=None if module == ALL else cells.get((team, ALL), c).learners,
+                    k=k,
+                    with_state=week == latest,
+                    noise=noise,
+                ),
+            )
+            for (team, module), c in cells.items()
+        )
+    try:
+        with session.begin_nested():
+            session.add_all(rows)
+    except IntegrityError:
+        pass  # another request released these weeks at the same moment: theirs stand
+    session.commit()
 
-    cells: dict[tuple[int, int], Cell] = {}
+
+def _cells(
+    members: dict[int, int | None],
+    enrolled: dict[int, dict[int, bool]],
+    active: dict[int, set[int]],
+    outcomes: dict[int, dict[int, str]],
+    states: dict[int, dict[int, Any]],
+    with_state: bool,
+) -> dict[tuple[int, int], Cell]:
+    """Every cell of one week, each learner added to the four they belong to."""
+    cells: dict[tuple[int, int], Cell] = {(ALL, ALL): Cell(per_module=False)}
 
     def cell(team: int, module: int) -> Cell:
         key = (team, module)
@@ -167,52 +218,28 @@ def _release_week(
         modules = enrolled.get(user_id)
         if not modules:
             continue  # enrolled in nothing: no data in any figure
-        memory = states.get(user_id, {})
+        memory = states.get(user_id, {}) if with_state else {}
+        answered = outcomes.get(user_id, {})
         for team in (ALL, team_id) if team_id is not None else (ALL,):
             cell(team, ALL).add(
                 enrollments=len(modules),
                 completed=sum(modules.values()),
                 active=bool(active.get(user_id)),
                 recall=_mean_recall([m for mod in memory.values() for m in mod["recall"]]),
-                outcomes=[o for mod, o in outcomes.get(user_id, {}).items() if mod in modules],
+                outcomes=[o for mod, o in answered.items() if mod in modules],
                 items=[i for mod in memory.values() for i in mod["items"]],
             )
             for module_id, completed in modules.items():
                 mod = memory.get(module_id, {"recall": [], "items": []})
-                answered = outcomes.get(user_id, {}).get(module_id)
                 cell(team, module_id).add(
                     enrollments=1,
                     completed=int(completed),
                     active=module_id in active.get(user_id, ()),
                     recall=_mean_recall(mod["recall"]),
-                    outcomes=[answered] if answered else [],
+                    outcomes=[answered[module_id]] if module_id in answered else [],
                     items=mod["items"],
                 )
-    k = max(org.min_group_size, MIN_K)
-    cells.setdefault((ALL, ALL), Cell(per_module=False))
-    rows = [
-        {
-            "organization_id": org.id,
-            "week": week,
-            "team_key": team,
-            "module_key": module,
-            "released_at": now,
-            "figures": release(
-                c,
-                whole=None if module == ALL else cells.get((team, ALL), c).learners,
-                k=k,
-                with_state=with_state,
-                noise=noise,
-            ),
-        }
-        for (team, module), c in cells.items()
-    ]
-    try:
-        with session.begin_nested():
-            session.add_all(AnalyticsRelease(**row) for row in rows)
-    except IntegrityError:
-        pass  # another request released this week at the same moment: theirs stands
-    session.commit()
+    return cells
 
 
 def _states(session: Session, org: Organization, now: dt.datetime) -> dict[int, dict[int, Any]]:

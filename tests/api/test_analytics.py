@@ -55,7 +55,9 @@ def test_a_manager_sees_their_teams_figures_once_the_week_has_ended(
             client, person, [review(i, clock.now(), right=n != 0) for n, i in enumerate(items)]
         )
     during = report(client, manager, f"module_id={module.id}")
-    assert during["withheld"] is True and "no week of this range has ended" in during["reason"]
+    assert (
+        during["withheld"] is True and "no week of this range has been released" in during["reason"]
+    )
     clock.advance(WEEK)
     shown = report(client, manager, f"module_id={module.id}")
     assert shown["withheld"] is False and shown["group"]["learners"] == 6

@@ -8,7 +8,13 @@ from flask_smorest import Page
 from api import deps
 from api.auth import current_user
 from api.blueprint import ADMIN, Blueprint, page_of
-from api.resources.users.schemas import USER_EXAMPLE, UserPatchSchema, UserQuerySchema, UserSchema
+from api.resources.users.schemas import (
+    USER_EXAMPLE,
+    InviteSchema,
+    UserPatchSchema,
+    UserQuerySchema,
+    UserSchema,
+)
 from api.services import membership
 
 blp = Blueprint(
@@ -37,7 +43,7 @@ class Users(MethodView):
 
     @blp.access(ADMIN)
     @blp.arguments(
-        UserSchema,
+        InviteSchema,
         example={"email": "sam@demo.bitewise.example", "role": "learner", "team_id": 1},
     )
     @blp.response(201, UserSchema, example=USER_EXAMPLE)

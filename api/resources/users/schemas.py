@@ -24,6 +24,12 @@ class UserSchema(ma.Schema):
     joined_at = UtcDateTime(dump_only=True, allow_none=True)
 
 
+class InviteSchema(UserSchema):
+    """An invitation names an address: never null on the way in."""
+
+    email = ma.fields.Email(required=True, validate=validate.Length(max=320))
+
+
 class UserPatchSchema(ma.Schema):
     display_name = ma.fields.String(validate=validate.Length(max=200))
     role = ma.fields.Enum(Role, by_value=True)

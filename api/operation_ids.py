@@ -55,6 +55,7 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("delete", "/enrollments/{enrollment_id}"): "withdraw_enrollment",
     ("get", "/organization/settings"): "get_settings",
     ("patch", "/organization/settings"): "update_settings",
+    ("get", "/organization/settings/retention"): "get_retention_advice",
     ("get", "/outbox"): "get_outbox",
     ("get", "/analytics"): "get_analytics",
     ("get", "/xapi/statements"): "list_xapi_statements",

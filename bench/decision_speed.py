@@ -3,9 +3,10 @@
 Run:
     .venv/bin/python bench/decision_speed.py [--items 10000] [--repeat 20]
 
-Compares ``scheduler.practice.choose`` (fractional-day recall computed inline, a heap
-for the top of the queue) with the naive loop: build an ``fsrs.Card`` per state, ask
-``Scheduler.get_card_retrievability`` for each, sort everything.
+Compares ``scheduler.practice.practice_set`` (recall and the expected gain of a review,
+from fsrs-rs, for every state) with the naive loop: build an ``fsrs.Card`` per state, ask
+``Scheduler.get_card_retrievability`` for each, sort everything (which knows nothing of
+the gain).
 """
 
 from __future__ import annotations
@@ -22,16 +23,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import fsrs
 
+from scheduler.history import History, ItemInfo, Settings
 from scheduler.memory import MemoryModel
-from scheduler.practice import Candidate, Policy, choose
+from scheduler.practice import practice_set
 from scheduler.types import Memory, Phase
 
 NOW = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
 
 
-def states(count: int, seed: int = 1) -> list[Candidate]:
+def states(count: int, seed: int = 1) -> dict[int, Memory]:
     rng = random.Random(seed)
-    out = []
+    out = {}
     for item in range(count):
         stability = rng.lognormvariate(2.0, 1.2)
         last = NOW - dt.timedelta(days=rng.uniform(0, 3 * stability))
@@ -45,17 +47,15 @@ def states(count: int, seed: int = 1) -> list[Candidate]:
             rng.randint(1, 20),
             rng.randint(0, 3),
         )
-        out.append(Candidate(item, item % 12, memory))
+        out[item] = memory
     return out
 
 
-def naive(candidates: list[Candidate], scheduler: fsrs.Scheduler, session_items: int) -> list[int]:
+def naive(memories: dict[int, Memory], scheduler: fsrs.Scheduler, session_items: int) -> list[int]:
     scored = []
-    for c in candidates:
-        m = c.memory
-        assert m is not None
+    for item_id, m in memories.items():
         card = fsrs.Card(
-            card_id=c.item_id + 1,
+            card_id=item_id + 1,
             state=fsrs.State.Review,
             stability=m.stability,
             difficulty=m.difficulty,
@@ -64,7 +64,7 @@ def naive(candidates: list[Candidate], scheduler: fsrs.Scheduler, session_items:
         )
         recall = scheduler.get_card_retrievability(card, NOW)
         if recall < 0.9:
-            scored.append((recall, c.item_id))
+            scored.append((recall, item_id))
     scored.sort()
     return [item for _, item in scored[:session_items]]
 
@@ -83,15 +83,19 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
-    candidates = states(args.items)
+    memories = states(args.items)
     model = MemoryModel()
-    policy = Policy(session_items=15, reviews_left_today=60, new_items_left_today=0)
+    history = History(items=tuple(ItemInfo(i, i % 12) for i in memories), states=memories)
+
+    def ours_once():
+        return practice_set(history, settings=Settings(), zone="UTC", now=NOW, model=model)
+
     scheduler = fsrs.Scheduler(enable_fuzzing=False)
-    ours = timed(lambda: choose(candidates, now=NOW, model=model, policy=policy), args.repeat)
-    theirs = timed(lambda: naive(candidates, scheduler, 15), args.repeat)
-    chosen = choose(candidates, now=NOW, model=model, policy=policy)
+    ours = timed(ours_once, args.repeat)
+    theirs = timed(lambda: naive(memories, scheduler, 15), args.repeat)
+    chosen = ours_once()
     print(f"# {args.items} item states, {chosen.due_now} due, session of {len(chosen.picks)}")
-    print(f"choose (ours):        median {ours[0]:7.2f} ms  max {ours[1]:7.2f} ms")
+    print(f"practice_set (ours):  median {ours[0]:7.2f} ms  max {ours[1]:7.2f} ms")
     print(f"naive fsrs loop:      median {theirs[0]:7.2f} ms  max {theirs[1]:7.2f} ms")
     print(f"speed-up: {theirs[0] / ours[0]:.1f}x")
 

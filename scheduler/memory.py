@@ -1,11 +1,18 @@
 """The memory model: FSRS-6 through the ``fsrs`` package, kept inside this module.
 
-Two things we do differently from calling ``fsrs`` directly:
+Things we do differently from calling ``fsrs`` directly:
 - Recall is computed from *fractional* elapsed days. ``fsrs`` counts whole days, so a
   review 20 hours after the previous one would be predicted at recall 1.0.
 - A learner's state is a pure function of the ordered log: reviews are replayed in
   (answered_at, review_id) order, so a late offline review lands where it happened.
-Fuzz is off: the same log always gives the same state. Load is spread elsewhere.
+- No learning steps (fsrs's default: 1 and 10 minutes): a session is chosen whole, so a
+  step could never be honoured and only cost an extra review at the next session. Every
+  item is in spaced review from its first encounter, and "due" has one meaning: predicted
+  recall below the target.
+- Studying a lesson is an exposure (a first encounter rated Good), so studied items have
+  a memory before anyone practised them.
+Fuzz is off: the same log always gives the same state. What happens after a review
+(``outcomes``) comes from fsrs-rs, the same FSRS-6 in Rust, for choosing among many items.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 import fsrs
+import fsrs_rs_python
 
 from scheduler.timing import ensure_utc
 from scheduler.types import Memory, Phase, Rating, Review
@@ -33,8 +41,13 @@ class MemoryModel:
         self.weights = tuple(float(w) for w in weights)
         self.desired_retention = desired_retention
         self._fsrs = fsrs.Scheduler(
-            parameters=self.weights, desired_retention=desired_retention, enable_fuzzing=False
+            parameters=self.weights,
+            desired_retention=desired_retention,
+            learning_steps=(),
+            relearning_steps=(),
+            enable_fuzzing=False,
         )
+        self._rs = fsrs_rs_python.FSRS(list(self.weights))
         self.decay: float = -self.weights[20]
         self.factor: float = float(0.9 ** (1 / self.decay) - 1)
 
@@ -47,19 +60,27 @@ class MemoryModel:
             raise ValueError("review older than the state: replay the log instead")
         card = _to_card(memory)
         card, _ = self._fsrs.review_card(card, fsrs.Rating(int(review.rating)), at)
-        lapse = (
-            memory is not None and memory.phase is Phase.REVIEW and review.rating is Rating.AGAIN
-        )
+        practice = not review.exposure
+        # Forgetting after any encounter, studying the lesson included, is a lapse.
+        lapse = practice and memory is not None and review.rating is Rating.AGAIN
+        stability = float(card.stability)  # type: ignore[arg-type]
         return Memory(
-            stability=float(card.stability),  # type: ignore[arg-type]
+            stability=stability,
             difficulty=float(card.difficulty),  # type: ignore[arg-type]
-            phase=Phase(int(card.state)),
-            step=card.step,
+            phase=Phase.REVIEW,
+            step=None,
             last_review=at,
-            due=card.due,
-            reps=(memory.reps if memory else 0) + 1,
+            due=at + self._interval(stability, self.desired_retention),
+            reps=(memory.reps if memory else 0) + int(practice),
             lapses=(memory.lapses if memory else 0) + int(lapse),
         )
+
+    def outcomes(self, memory: Memory, at: dt.datetime) -> tuple[float, float]:
+        """Stability after a review at ``at`` that fails (Again) or succeeds (Good)."""
+        days = max(int((ensure_utc(at) - memory.last_review).total_seconds() // _DAY), 0)
+        state = fsrs_rs_python.MemoryState(memory.stability, memory.difficulty)
+        after = self._rs.next_states(state, self.desired_retention, days)
+        return float(after.again.memory.stability), float(after.good.memory.stability)
 
     def replay(self, reviews: Iterable[Review]) -> Memory | None:
         """The state the whole log gives, whatever order the reviews arrived in."""
@@ -87,21 +108,23 @@ class MemoryModel:
         return float(stability / self.factor * (retention ** (1 / self.decay) - 1))
 
     def next_review_at(self, memory: Memory, retention: float) -> dt.datetime:
-        """When recall reaches ``retention``; learning steps keep FSRS's short due time."""
-        if memory.phase is not Phase.REVIEW:
-            return memory.due
-        days = self.days_until(memory.stability, retention)
-        return memory.last_review + dt.timedelta(days=min(days, 36_500))
+        """When recall reaches ``retention``."""
+        return memory.last_review + self._interval(memory.stability, retention)
+
+    def _interval(self, stability: float, retention: float) -> dt.timedelta:
+        return dt.timedelta(days=min(self.days_until(stability, retention), 36_500))
 
 
 def _to_card(memory: Memory | None) -> fsrs.Card:
     # A card id is passed so that fsrs does not sleep to mint one.
     if memory is None:
         return fsrs.Card(card_id=1)
+    # States stored before learning steps were dropped may still be in a step: FSRS-6
+    # updates stability the same way from review.
     return fsrs.Card(
         card_id=1,
-        state=fsrs.State(int(memory.phase)),
-        step=memory.step,
+        state=fsrs.State.Review,
+        step=None,
         stability=memory.stability,
         difficulty=memory.difficulty,
         due=memory.due,

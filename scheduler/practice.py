@@ -1,59 +1,57 @@
-"""Choosing what a learner practises now.
+"""Choosing what a learner practises now: the most remembered per minute.
 
-1. Due items first: an item in spaced review is due when its predicted recall has fallen
-   below the target; a learning step is due at its (short) due time. An item whose
-   enrollment has a deadline is also due when, left alone, its recall *on the deadline*
-   would be below the target.
-2. Most-forgotten and most-important first: urgency = (1 - recall) x weight, doubled for
-   deadline items. After a long absence the backlog is not dumped: at most
-   ``reviews_left_today`` are offered today, the rest wait for the next days.
-3. Items are interleaved across modules (round robin, keeping each module's order).
-   On a light day, up to ``pull_forward`` items closest to due are taken early (only
-   those whose recall is already halfway from 1.0 down to the target).
-4. Then a few new items (never practised) from modules the learner has studied, as many
-   as the session and the daily allowance leave room for, and none while a backlog waits;
-   each module's items come in lesson order, the modules taking turns.
+``practice_set`` is the one entry point: the API and the learning simulation call it with
+a learner's history (``scheduler.history``). The policy, measured in
+``bench/learning_sim.py``:
+
+1. Every item the learner has met (studied or answered) is a candidate; studying counts
+   as an exposure, so a studied item competes from the day it was studied instead of
+   waiting behind every due item.
+2. Each candidate is worth the expected gain in its recall ``HORIZON_DAYS`` from now
+   (or at its deadline, if sooner) from one review now, under the memory model: with the
+   predicted recall R it succeeds and its stability grows, with 1 - R it fails. Items are
+   taken best first, times their weight (deadline items at risk count double, items of a
+   module tried badly at work 1.5 times).
+3. The session fits the minutes at the learner's own pace, today's review allowance and
+   today's allowance of first answers; a review worth less than ``MIN_GAIN`` is not asked
+   at all, so a light day asks less instead of wasting minutes. After an absence the
+   backlog is worked off most valuable first, never over the session.
+4. One meaning of due: predicted recall below the target. The reason shown agrees with the
+   recall shown: ``due`` below the target, ``deadline`` above it now but not on the
+   deadline, ``early`` above it, ``new`` never answered.
+5. Items are interleaved across modules, each module's in order of value.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import heapq
-from collections.abc import Iterable, Sequence
+import math
+import statistics
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from scheduler.history import History, Settings, memories
 from scheduler.memory import MemoryModel
-from scheduler.timing import ensure_utc
-from scheduler.types import Memory, Phase
+from scheduler.timing import ensure_utc, local_date
+from scheduler.types import Memory
 
 _DAY = 86_400.0
+HORIZON_DAYS = 30.0
+MIN_GAIN = 0.07
+DEADLINE_WEIGHT = 2.0
+FIRST_ANSWER_WEIGHT = 3.0
+SAME_DAY_PRACTICE = True
+DEFAULT_SECONDS_PER_ITEM = 20.0
+PACE_ANSWERS = 50
 
 
 class Reason(StrEnum):
     DUE = "due"
     DEADLINE = "deadline"
-    EARLY = "early"  # not due yet, taken on a light day to even out the load
+    EARLY = "early"
     NEW = "new"
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    item_id: int
-    module_id: int
-    memory: Memory | None  # None: never practised
-    position: int = 0  # order of new items within their module
-    deadline: dt.datetime | None = None  # "ready by" date of the enrollment
-    weight: float = 1.0  # importance; above 1 for items worth extra practice
-
-
-@dataclass(frozen=True, slots=True)
-class Policy:
-    target_retention: float = 0.9
-    session_items: int = 15
-    new_items_left_today: int = 5
-    reviews_left_today: int = 60
-    pull_forward: int = 0  # not-yet-due items that may be taken early (see scheduler.load)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,80 +59,120 @@ class Pick:
     item_id: int
     module_id: int
     reason: Reason
-    recall: float | None  # predicted now; None for new items
+    recall: float  # predicted now
+    value: float  # expected gain in recall from this review, times the item's weight
 
 
 @dataclass(frozen=True, slots=True)
 class PracticeSet:
     picks: tuple[Pick, ...]
-    due_now: int  # items due in total
-    held_back: int  # due items left for later days so that the backlog is spread
+    due_now: int  # items below the target now
+    held_back: int  # due items not in this session (left for later ones)
+    seconds_per_item: float  # the learner's pace the session was sized with
 
 
-def choose(
-    candidates: Iterable[Candidate], *, now: dt.datetime, model: MemoryModel, policy: Policy
+def practice_set(
+    history: History,
+    *,
+    settings: Settings,
+    zone: str,
+    now: dt.datetime,
+    model: MemoryModel,
+    minutes: float | None = None,
 ) -> PracticeSet:
-    """The practice session to offer at ``now``. Each item at most once."""
-    now_ts = ensure_utc(now).timestamp()
-    target = policy.target_retention
-    # Taken early only once recall is at least halfway from 1.0 down to the target.
-    early_below = target + (1 - target) / 2
-    collect_early = policy.pull_forward > 0
-    k, decay = model.factor / _DAY, model.decay
-    # Plain tuples in the loop (urgency, item, module, reason, recall): this runs for
-    # every item a learner has, so no objects are built until the session is chosen.
-    due: list[tuple[float, int, int, Reason, float]] = []
-    early: list[tuple[float, int, int, Reason, float]] = []
-    fresh: list[Candidate] = []
+    """The practice session to offer at ``now``: each item at most once, best first."""
+    now = ensure_utc(now)
+    memory = memories(history, model)
+    pace = seconds_per_item(history)
+    today = local_date(now, zone=zone)
+    todays = Counter(
+        a.item_id for a in history.answers if local_date(a.answered_at, zone=zone) == today
+    )
+    # Started today: every answer the item ever had was today's.
+    first_today = [i for i, n in todays.items() if i in memory and memory[i].reps <= n]
+    session = max(1, math.floor((minutes or settings.session_minutes) * 60 / pace))
+    room = min(session, max(settings.max_reviews_per_day - todays.total(), 0))
+    new_room = max(settings.new_items_per_day - len(first_today), 0)
+    target = settings.target_retention
+
+    ranked: list[tuple[float, int, Pick]] = []
+    by_id = {info.item_id: info for info in history.items}
+    due_now = 0
     seen: set[int] = set()
-    review_phase = Phase.REVIEW
-    for c in candidates:
-        item_id = c.item_id
-        if item_id in seen:
-            continue
-        seen.add(item_id)
-        memory = c.memory
-        if memory is None:
-            fresh.append(c)
-            continue
-        last_ts = memory.last_review.timestamp()
-        elapsed = now_ts - last_ts if now_ts > last_ts else 0.0
-        recall = (1 + k * elapsed / memory.stability) ** decay
-        in_review = memory.phase is review_phase
-        is_due = recall < target if in_review else memory.due.timestamp() <= now_ts
-        weight, reason = c.weight, Reason.DUE
-        if c.deadline is not None and c.deadline.timestamp() > now_ts:
-            if is_due:
-                weight *= 2
-            elif (1 + k * (c.deadline.timestamp() - last_ts) / memory.stability) ** decay < target:
-                is_due, reason, weight = True, Reason.DEADLINE, weight * 2
-        if is_due:
-            due.append((-(1 - recall) * weight, item_id, c.module_id, reason, recall))
-        elif collect_early and in_review and recall < early_below:
-            early.append((recall, item_id, c.module_id, Reason.EARLY, recall))
+    for info in history.items:
+        m = memory.get(info.item_id)
+        if m is None or info.item_id in seen:
+            continue  # never met: the lesson comes first
+        seen.add(info.item_id)
+        elapsed = max((now - m.last_review).total_seconds() / _DAY, 0.0)
+        recall = model.recall_after(m.stability, elapsed)
+        horizon, weight, reason = HORIZON_DAYS, info.weight, Reason.EARLY
+        if recall < target:
+            reason = Reason.DUE
+            due_now += 1
+        if info.deadline is not None and info.deadline > now:
+            to_deadline = (info.deadline - now).total_seconds() / _DAY
+            horizon = min(horizon, to_deadline)
+            if model.recall_after(m.stability, elapsed + to_deadline) < target:
+                weight *= DEADLINE_WEIGHT
+                if reason is Reason.EARLY:
+                    reason = Reason.DEADLINE
+        if m.reps == 0:
+            reason = Reason.NEW
+            weight *= FIRST_ANSWER_WEIGHT
+        value = review_gain(model, m, now=now, recall=recall, horizon=horizon) * weight
+        pick = Pick(info.item_id, info.module_id, reason, round(recall, 4), round(value, 4))
+        ranked.append((-value, info.position, pick))
 
-    today = max(min(policy.reviews_left_today, len(due)), 0)
-    take = min(today, policy.session_items)
-    chosen = [Pick(*entry[1:]) for entry in heapq.nsmallest(take, due)]
-    held_back = len(due) - today
-    picks = interleave(chosen)
+    ranked.sort(key=lambda r: (r[0], r[1], r[2].item_id))
+    chosen: list[Pick] = []
+    for negative_value, _, pick in ranked:
+        if len(chosen) >= room or -negative_value < MIN_GAIN:
+            break
+        if pick.reason is Reason.NEW:
+            if new_room == 0:
+                continue
+            new_room -= 1
+        chosen.append(pick)
+    taken = {p.item_id for p in chosen}
+    if SAME_DAY_PRACTICE:
+        # What was studied today and never answered: a first retrieval the same day (the
+        # product's promise), in lesson order, in whatever room the valuable reviews left.
+        studied_today = [
+            (info.position, info.item_id, pick)
+            for _, _, pick in ranked
+            if pick.reason is Reason.NEW and pick.item_id not in taken
+            for info in (by_id[pick.item_id],)
+            if local_date(memory[pick.item_id].last_review, zone=zone) == today
+        ]
+        for _, _, pick in sorted(studied_today)[: max(min(room - len(chosen), new_room), 0)]:
+            chosen.append(pick)
+            taken.add(pick.item_id)
+    held_back = sum(1 for _, _, p in ranked if p.reason is Reason.DUE and p.item_id not in taken)
+    return PracticeSet(tuple(interleave(chosen)), due_now, held_back, pace)
 
-    ahead = min(policy.session_items - len(picks), policy.pull_forward)
-    if ahead > 0 and held_back == 0:
-        picks += interleave([Pick(*entry[1:]) for entry in heapq.nsmallest(ahead, early)])
 
-    room = min(policy.session_items - len(picks), policy.new_items_left_today)
-    if room > 0 and held_back == 0 and fresh:
-        fresh.sort(key=_new_order)
-        picks += interleave([Pick(c.item_id, c.module_id, Reason.NEW, None) for c in fresh[:room]])
-    return PracticeSet(tuple(picks), due_now=len(due), held_back=held_back)
+def review_gain(
+    model: MemoryModel, memory: Memory, *, now: dt.datetime, recall: float, horizon: float
+) -> float:
+    """Expected recall ``horizon`` days from now if reviewed now, minus if left alone."""
+    elapsed = max((now - memory.last_review).total_seconds() / _DAY, 0.0)
+    again, good = model.outcomes(memory, now)
+    return (
+        recall * model.recall_after(good, horizon)
+        + (1 - recall) * model.recall_after(again, horizon)
+        - model.recall_after(memory.stability, elapsed + horizon)
+    )
 
 
-def _new_order(c: Candidate) -> tuple[bool, float, int, int, int]:
-    # Modules with a deadline first (soonest first); otherwise the first unseen item of
-    # every module before the second of any, so that new material is interleaved too.
-    deadline = c.deadline.timestamp() if c.deadline else 0.0
-    return (c.deadline is None, deadline, c.position, c.module_id, c.item_id)
+def seconds_per_item(history: History) -> float:
+    """The learner's own pace: the median duration of their latest answers (20 s until
+    there are five), between 5 s and 2 min."""
+    latest = sorted(history.answers, key=lambda a: a.answered_at)[-PACE_ANSWERS:]
+    durations = [a.duration_ms for a in latest if a.duration_ms]
+    if len(durations) < 5:
+        return DEFAULT_SECONDS_PER_ITEM
+    return min(max(statistics.median(durations) / 1000, 5.0), 120.0)
 
 
 def interleave(picks: Sequence[Pick]) -> list[Pick]:

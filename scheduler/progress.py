@@ -17,9 +17,9 @@ _MAX_STEPS = 60
 @dataclass(frozen=True, slots=True)
 class Progress:
     items: int
-    learned: int  # practised at least once
+    learned: int  # answered at least once
     mature: int  # remembered for three weeks at 90 %
-    recall_now: float | None  # mean predicted recall of the learned items
+    recall_now: float | None  # mean predicted recall of the items met (studied or answered)
     next_due: dt.datetime | None
     reviews_next_7_days: int
     reviews_next_30_days: int
@@ -41,21 +41,19 @@ def next_reviews(
 def progress(
     memories: Sequence[Memory | None], *, now: dt.datetime, model: MemoryModel, target: float
 ) -> Progress:
-    """Progress over a group of items (a module); None stands for a never-practised item."""
+    """Progress over a group of items (a module); None stands for an item not met yet."""
     now = ensure_utc(now)
-    learned = [m for m in memories if m is not None]
+    met = [m for m in memories if m is not None]
     week, month = now + dt.timedelta(days=7), now + dt.timedelta(days=30)
     upcoming = [
-        t
-        for m in learned
-        for t in next_reviews(m, now=now, until=month, model=model, target=target)
+        t for m in met for t in next_reviews(m, now=now, until=month, model=model, target=target)
     ]
-    dues = [max(model.next_review_at(m, target), now) for m in learned]
+    dues = [max(model.next_review_at(m, target), now) for m in met]
     return Progress(
         items=len(memories),
-        learned=len(learned),
-        mature=sum(1 for m in learned if is_mature(m)),
-        recall_now=(sum(model.recall(m, now) for m in learned) / len(learned)) if learned else None,
+        learned=sum(1 for m in met if m.reps > 0),
+        mature=sum(1 for m in met if is_mature(m)),
+        recall_now=(sum(model.recall(m, now) for m in met) / len(met)) if met else None,
         next_due=min(dues) if dues else None,
         reviews_next_7_days=sum(1 for t in upcoming if t < week),
         reviews_next_30_days=len(upcoming),

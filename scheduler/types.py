@@ -26,11 +26,16 @@ class Phase(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class Review:
-    """One answer. ``review_id`` (the client's id) breaks ties between equal timestamps."""
+    """One answer. ``review_id`` (the client's id) breaks ties between equal timestamps.
+
+    An ``exposure`` is studying the item's lesson: the memory model takes it as a first
+    encounter rated Good, but it is no practice (``reps`` and ``lapses`` do not count it).
+    """
 
     answered_at: dt.datetime
     rating: Rating
     review_id: str = ""
+    exposure: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +47,6 @@ class Memory:
     phase: Phase
     step: int | None  # learning/relearning step, None in review
     last_review: dt.datetime
-    due: dt.datetime  # when FSRS would show it next at the model's retention
-    reps: int
+    due: dt.datetime  # when recall falls to the model's target retention
+    reps: int  # answers (studying the lesson is not one)
     lapses: int

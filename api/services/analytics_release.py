@@ -261,7 +261,8 @@ def _states(session: Session, org: Organization, now: dt.datetime) -> dict[int, 
             MemoryState.lapses,
             MemoryState.reps,
         )
-        .where(MemoryState.organization_id == org.id)
+        # Practised items only: studying alone gives a memory, not a figure of practice.
+        .where(MemoryState.organization_id == org.id, MemoryState.reps > 0)
         .execution_options(yield_per=10_000)
     )
     for user_id, module_id, item_id, stability, last, difficulty, lapses, reps in rows:

@@ -14,6 +14,7 @@ from api.models import (
     Enrollment,
     EnrollmentSource,
     EnrollmentStatus,
+    Item,
     Lesson,
     LessonProgress,
     Module,
@@ -24,7 +25,7 @@ from api.models import (
     User,
     Visibility,
 )
-from api.services import application
+from api.services import application, memory
 from api.services._query import one_or_404, paginate, require_role
 
 
@@ -232,6 +233,8 @@ def mark_lesson_studied(
     if enrollment.status is EnrollmentStatus.ENROLLED:
         enrollment.status = EnrollmentStatus.IN_PROGRESS
         enrollment.started_at = now
+    session.flush()
+    memory.expose(session, user=user, item_modules=_live_items(session, lesson_ids=[lesson.id]))
     session.commit()
     return enrollment
 
@@ -250,8 +253,25 @@ def mark_module_studied(
         enrollment.started_at = enrollment.started_at or now
         enrollment.completed_at = now
     application.start(session, user=user, module=module, now=now)
+    session.flush()
+    memory.expose(
+        session,
+        user=user,
+        item_modules=_live_items(session, lesson_ids=[x.id for x in module.lessons]),
+    )
     session.commit()
     return enrollment
+
+
+def _live_items(session: Session, *, lesson_ids: list[int]) -> dict[int, int]:
+    """Items in force of these lessons: {item id: module id}."""
+    return dict(
+        session.execute(
+            select(Item.id, Item.module_id).where(
+                Item.lesson_id.in_(lesson_ids), Item.retired_at.is_(None)
+            )
+        ).all()
+    )
 
 
 def list_my_enrollments(

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from api.db import dialect_insert
-from api.models import MemoryState, Organization, ParameterSet, ReviewLog, User
+from api.models import (
+    Enrollment,
+    Item,
+    LessonProgress,
+    MemoryState,
+    Organization,
+    ParameterSet,
+    ReviewLog,
+    User,
+)
 from scheduler.memory import DEFAULT_WEIGHTS, MemoryModel
 from scheduler.types import Memory, Rating, Review
 
@@ -34,6 +43,27 @@ def model_for(session: Session, *, user: User) -> tuple[MemoryModel, int | None]
     return model, chosen.id if chosen else None
 
 
+def study_times(session: Session, *, user: User, item_ids: Iterable[int]) -> dict[int, dt.datetime]:
+    """When the learner studied each item: its lesson's study, else finishing the module."""
+    rows = session.execute(
+        select(Item.id, LessonProgress.studied_at, Enrollment.completed_at)
+        .join(
+            Enrollment, and_(Enrollment.module_id == Item.module_id, Enrollment.user_id == user.id)
+        )
+        .outerjoin(
+            LessonProgress,
+            and_(LessonProgress.lesson_id == Item.lesson_id, LessonProgress.user_id == user.id),
+        )
+        .where(Item.id.in_(list(item_ids)))
+    )
+    out: dict[int, dt.datetime] = {}
+    for item_id, lesson, module in rows:
+        at = lesson or module
+        if at is not None:
+            out[item_id] = at
+    return out
+
+
 def rebuild_states(
     session: Session,
     *,
@@ -42,10 +72,16 @@ def rebuild_states(
     model: MemoryModel,
     parameter_set_id: int | None,
 ) -> dict[int, Memory]:
-    """Replay the whole log of these items for this learner and store the states (no commit).
+    """Replay the whole log of these items for this learner, the study of each lesson
+    included (an exposure), and store the states (no commit).
 
     Replaying rather than applying one review keeps a late offline review in its place.
     """
+    histories: dict[int, list[Review]] = defaultdict(list)
+    firsts: dict[int, dt.datetime] = {}
+    for item_id, studied_at in study_times(session, user=user, item_ids=item_modules).items():
+        histories[item_id].append(Review(studied_at, Rating.GOOD, "", exposure=True))
+        firsts[item_id] = studied_at
     logs = session.execute(
         select(
             ReviewLog.item_id,
@@ -54,8 +90,6 @@ def rebuild_states(
             ReviewLog.client_review_id,
         ).where(ReviewLog.user_id == user.id, ReviewLog.item_id.in_(list(item_modules)))
     )
-    histories: dict[int, list[Review]] = defaultdict(list)
-    firsts: dict[int, dt.datetime] = {}
     for item_id, answered_at, rating, client_id in logs:
         histories[item_id].append(Review(answered_at, Rating(rating), client_id))
         firsts[item_id] = min(answered_at, firsts.get(item_id, answered_at))
@@ -72,7 +106,7 @@ def rebuild_states(
             "step": memory.step,
             "first_review_at": firsts[item_id],
             "last_review_at": memory.last_review,
-            "fsrs_due_at": memory.due,
+            "fsrs_due_at": memory.due,  # when recall falls to the target: one meaning of due
             "reps": memory.reps,
             "lapses": memory.lapses,
             "parameter_set_id": parameter_set_id,
@@ -87,3 +121,15 @@ def rebuild_states(
             insert.on_conflict_do_update(index_elements=["user_id", "item_id"], set_=update), rows
         )
     return {item_id: m for item_id, m in memories.items() if m is not None}
+
+
+def expose(session: Session, *, user: User, item_modules: Mapping[int, int]) -> None:
+    """The learner studied these items: their memory starts now (no commit)."""
+    model, parameter_set_id = model_for(session, user=user)
+    rebuild_states(
+        session,
+        user=user,
+        item_modules=item_modules,
+        model=model,
+        parameter_set_id=parameter_set_id,
+    )

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from api.models import (
@@ -28,10 +26,11 @@ from api.models import (
 )
 from api.services import application
 from api.services.memory import model_for
-from scheduler import load, practice, progress
-from scheduler.types import Memory, Phase
+from scheduler import practice, progress
+from scheduler.history import Answer, History, ItemInfo, Settings, Study, memories
+from scheduler.practice import PACE_ANSWERS
+from scheduler.types import Memory, Phase, Rating
 
-DEFAULT_SECONDS_PER_ITEM = 20.0
 STRUGGLE_WEIGHT = 1.5
 
 
@@ -41,7 +40,7 @@ class LearnerItem:
     module_id: int
     position: int  # lesson position * 1000 + item position: the order of new items
     deadline: dt.datetime | None
-    studied: bool  # the lesson (or the whole module) was studied: new items may start
+    studied_at: dt.datetime | None  # the lesson's study, else finishing the module
     memory: Memory | None
 
 
@@ -59,8 +58,8 @@ def learner_items(session: Session, *, user: User) -> list[LearnerItem]:
             Lesson.position,
             Item.position,
             Enrollment.due_at,
-            Enrollment.status,
-            LessonProgress.id,
+            Enrollment.completed_at,
+            LessonProgress.studied_at,
             MemoryState.stability,
             MemoryState.difficulty,
             MemoryState.phase,
@@ -95,7 +94,7 @@ def learner_items(session: Session, *, user: User) -> list[LearnerItem]:
             module_id=module_id,
             position=lesson_position * 1000 + item_position,
             deadline=due_at,
-            studied=progress_id is not None or status is EnrollmentStatus.COMPLETED,
+            studied_at=lesson_studied or completed_at,
             memory=None
             if stability is None
             else Memory(stability, difficulty, Phase(phase), step, last, fsrs_due, reps, lapses),
@@ -106,8 +105,8 @@ def learner_items(session: Session, *, user: User) -> list[LearnerItem]:
             lesson_position,
             item_position,
             due_at,
-            status,
-            progress_id,
+            completed_at,
+            lesson_studied,
             stability,
             difficulty,
             phase,
@@ -118,6 +117,62 @@ def learner_items(session: Session, *, user: User) -> list[LearnerItem]:
             lapses,
         ) in rows
     ]
+
+
+def settings_of(organization: Organization) -> Settings:
+    return Settings(
+        target_retention=organization.target_retention,
+        session_minutes=organization.session_minutes,
+        new_items_per_day=organization.new_items_per_day,
+        max_reviews_per_day=organization.max_reviews_per_day,
+        practice_weekdays=frozenset(organization.practice_weekdays),
+        holidays=frozenset(dt.date.fromisoformat(d) for d in organization.holidays),
+    )
+
+
+def learner_history(
+    session: Session, *, user: User, now: dt.datetime, items: list[LearnerItem] | None = None
+) -> History:
+    """What ``scheduler.practice`` takes: the learner's items with their weights, studies,
+    the stored states (the replay of their log) and the answers a decision reads (today's,
+    and the latest 50 for the pace)."""
+    items = learner_items(session, user=user) if items is None else items
+    # Trying it at work went badly: that module's items get extra practice for a while.
+    struggling = application.struggling_modules(session, user=user, now=now)
+    day_start = local_day_start(now, user.time_zone)
+    recent = select(
+        ReviewLog.item_id,
+        ReviewLog.answered_at,
+        ReviewLog.rating,
+        ReviewLog.duration_ms,
+        ReviewLog.client_review_id,
+    ).where(ReviewLog.user_id == user.id)
+    answers = {
+        row.client_review_id: row
+        for stmt in (
+            recent.where(ReviewLog.answered_at >= day_start),
+            recent.order_by(ReviewLog.answered_at.desc()).limit(PACE_ANSWERS),
+        )
+        for row in session.execute(stmt)
+    }
+    return History(
+        items=tuple(
+            ItemInfo(
+                e.item_id,
+                e.module_id,
+                e.position,
+                e.deadline,
+                STRUGGLE_WEIGHT if e.module_id in struggling else 1.0,
+            )
+            for e in items
+        ),
+        studies=tuple(Study(e.item_id, e.studied_at) for e in items if e.studied_at),
+        answers=tuple(
+            Answer(a.item_id, a.answered_at, Rating(a.rating), a.duration_ms, a.client_review_id)
+            for a in answers.values()
+        ),
+        states={e.item_id: e.memory for e in items if e.memory is not None},
+    )
 
 
 def items_to_show(session: Session, item_ids: Sequence[int]) -> dict[int, tuple[Item, str]]:
@@ -143,84 +198,24 @@ class PracticeSession:
 def next_practice(
     session: Session, *, user: User, minutes: float | None, now: dt.datetime
 ) -> PracticeSession:
+    """Load the history, ask ``scheduler.practice.practice_set``, show what it chose."""
     organization = organization_of(session, user)
     model, _ = model_for(session, user=user)
-    items = learner_items(session, user=user)
-    seconds = seconds_per_item(session, user=user)
-    day_start = local_day_start(now, user.time_zone)
-    done_today = (
-        session.scalar(
-            select(func.count()).where(
-                ReviewLog.user_id == user.id, ReviewLog.answered_at >= day_start
-            )
-        )
-        or 0
+    chosen = practice.practice_set(
+        learner_history(session, user=user, now=now),
+        settings=settings_of(organization),
+        zone=user.time_zone,
+        now=now,
+        model=model,
+        minutes=minutes,
     )
-    started_today = (
-        session.scalar(
-            select(func.count()).where(
-                MemoryState.user_id == user.id, MemoryState.first_review_at >= day_start
-            )
-        )
-        or 0
-    )
-    # Trying it at work went badly: that module's items get extra practice for a while.
-    struggling = application.struggling_modules(session, user=user, now=now)
-    candidates = [
-        practice.Candidate(
-            item_id=e.item_id,
-            module_id=e.module_id,
-            memory=e.memory,
-            position=e.position,
-            deadline=e.deadline,
-            weight=STRUGGLE_WEIGHT if e.module_id in struggling else 1.0,
-        )
-        for e in items
-        if e.memory is not None or e.studied
-    ]
-    target = organization.target_retention
-    reviewed = [c.memory for c in candidates if c.memory is not None]
-    due_now = sum(1 for m in reviewed if model.recall(m, now) < target)
-    policy = practice.Policy(
-        target_retention=target,
-        session_items=max(1, math.floor((minutes or organization.session_minutes) * 60 / seconds)),
-        new_items_left_today=max(organization.new_items_per_day - started_today, 0),
-        reviews_left_today=max(organization.max_reviews_per_day - done_today, 0),
-        pull_forward=load.pull_forward_allowance(
-            [model.next_review_at(m, target) for m in reviewed],
-            now=now,
-            zone=user.time_zone,
-            weekdays=organization.practice_weekdays,
-            holidays={dt.date.fromisoformat(d) for d in organization.holidays},
-            done_today=done_today,
-            due_now=due_now,
-        ),
-    )
-    chosen = practice.choose(candidates, now=now, model=model, policy=policy)
     shown = items_to_show(session, [pick.item_id for pick in chosen.picks])
     return PracticeSession(
         picks=[(pick, *shown[pick.item_id]) for pick in chosen.picks],
         due_now=chosen.due_now,
         held_back=chosen.held_back,
-        estimated_minutes=round(len(chosen.picks) * seconds / 60, 1),
+        estimated_minutes=round(len(chosen.picks) * chosen.seconds_per_item / 60, 1),
     )
-
-
-def seconds_per_item(session: Session, *, user: User) -> float:
-    """The learner's own pace: median duration of their last 50 answers (20 s by default)."""
-    durations = [
-        d
-        for d in session.scalars(
-            select(ReviewLog.duration_ms)
-            .where(ReviewLog.user_id == user.id, ReviewLog.duration_ms.is_not(None))
-            .order_by(ReviewLog.answered_at.desc())
-            .limit(50)
-        )
-        if d
-    ]
-    if len(durations) < 5:
-        return DEFAULT_SECONDS_PER_ITEM
-    return min(max(statistics.median(durations) / 1000, 5.0), 120.0)
 
 
 def local_day_start(now: dt.datetime, zone: str) -> dt.datetime:
@@ -240,17 +235,20 @@ def organization_of(session: Session, user: User) -> Organization:
 def module_progress(session: Session, *, user: User, now: dt.datetime) -> list[dict[str, Any]]:
     organization = organization_of(session, user)
     model, _ = model_for(session, user=user)
-    seconds = seconds_per_item(session, user=user)
-    by_module: dict[int, list[LearnerItem]] = {}
-    for entry in learner_items(session, user=user):
-        by_module.setdefault(entry.module_id, []).append(entry)
+    items = learner_items(session, user=user)
+    history = learner_history(session, user=user, now=now, items=items)
+    seconds = practice.seconds_per_item(history)
+    known = memories(history, model)
+    by_module: dict[int, list[Memory | None]] = {}
+    for entry in items:
+        by_module.setdefault(entry.module_id, []).append(known.get(entry.item_id))
     titles = dict(
         session.execute(select(Module.id, Module.title).where(Module.id.in_(list(by_module)))).all()
     )
     result = []
     for module_id, entries in by_module.items():
         summary = progress.progress(
-            [e.memory for e in entries], now=now, model=model, target=organization.target_retention
+            entries, now=now, model=model, target=organization.target_retention
         )
         result.append(
             {

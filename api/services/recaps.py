@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from typing import Any
 
 from sqlalchemy import func, select
@@ -12,19 +11,19 @@ from sqlalchemy.orm import Session
 from api.models import Enrollment, EnrollmentStatus, Module, ModuleStatus, RecapLog, User
 from api.services._query import one_or_404
 from api.services.memory import model_for
-from api.services.practice import LearnerItem, items_to_show, learner_items, organization_of
-from scheduler.memory import MemoryModel
+from api.services.practice import (
+    items_to_show,
+    learner_history,
+    learner_items,
+    organization_of,
+)
+from scheduler.history import memories
+from scheduler.recaps import recaps_due
 from scheduler.types import Memory
-
-RECAP_ITEMS = 3
 
 
 def due_recaps(session: Session, *, user: User, now: dt.datetime) -> list[dict[str, Any]]:
-    """Recaps of studied modules whose mean predicted recall fell below the target.
-
-    After a recap, the next one waits at least the module's mean stability (in days), so
-    recaps space out as memory grows stronger.
-    """
+    """Recaps ``scheduler.recaps`` finds due, with what the app shows."""
     organization = organization_of(session, user)
     model, _ = model_for(session, user=user)
     last_recaps = dict(
@@ -34,29 +33,29 @@ def due_recaps(session: Session, *, user: User, now: dt.datetime) -> list[dict[s
             .group_by(RecapLog.module_id)
         ).all()
     )
-    by_module: dict[int, list[LearnerItem]] = {}
-    for entry in learner_items(session, user=user):
-        if entry.memory is not None:
-            by_module.setdefault(entry.module_id, []).append(entry)
+    items = learner_items(session, user=user)
+    known = memories(learner_history(session, user=user, now=now, items=items), model)
+    by_module: dict[int, list[tuple[int, Memory]]] = {}
+    for entry in items:
+        if entry.item_id in known:
+            by_module.setdefault(entry.module_id, []).append((entry.item_id, known[entry.item_id]))
     recaps = []
-    for module_id, entries in sorted(by_module.items()):
-        recall = _mean_recall(model, [e.memory for e in entries if e.memory], now)
-        stability = statistics.fmean(e.memory.stability for e in entries if e.memory)
-        last = last_recaps.get(module_id)
-        spaced = last is None or now - last >= dt.timedelta(days=max(1.0, stability))
-        if recall >= organization.target_retention or not spaced:
-            continue
-        weakest = sorted(entries, key=lambda e: model.recall(e.memory, now) if e.memory else 0)
-        shown = items_to_show(session, [e.item_id for e in weakest[:RECAP_ITEMS]])
-        module = session.get(Module, module_id)
-        assert module is not None
+    for due in recaps_due(
+        by_module,
+        last_recaps=last_recaps,
+        now=now,
+        model=model,
+        target=organization.target_retention,
+    ):
+        shown = items_to_show(session, list(due.weakest))
+        module = session.get_one(Module, due.module_id)
         recaps.append(
             {
                 "module": module,
-                "recall_now": recall,
+                "recall_now": due.recall,
                 "key_points": [p for lesson in module.lessons for p in lesson.key_points],
-                "items": [shown[e.item_id][0] for e in weakest[:RECAP_ITEMS]],
-                "last_recap_at": last,
+                "items": [shown[i][0] for i in due.weakest],
+                "last_recap_at": last_recaps.get(due.module_id),
             }
         )
     return recaps
@@ -79,7 +78,3 @@ def record_recap(session: Session, *, user: User, module_id: int, now: dt.dateti
     session.add(log)
     session.commit()
     return log
-
-
-def _mean_recall(model: MemoryModel, memories: list[Memory], now: dt.datetime) -> float:
-    return statistics.fmean(model.recall(m, now) for m in memories)

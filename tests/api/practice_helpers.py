@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from api.models import ItemKind
 from tests.conftest import auth
-from tests.factories import EnrollmentFactory, ItemFactory, LessonFactory, ModuleFactory
+from tests.factories import T0, EnrollmentFactory, ItemFactory, LessonFactory, ModuleFactory
 
 _ids = itertools.count(1)
 
@@ -23,7 +23,10 @@ def studied_module(learner, *, items: int = 4, title: str = "Feedback", complete
         for i in range(items)
     ]
     status = "completed" if completed else "enrolled"
-    EnrollmentFactory(user=learner, module=module, status=status)
+    # Finishing the module is studying it: its items' memory starts then.
+    EnrollmentFactory(
+        user=learner, module=module, status=status, completed_at=T0 if completed else None
+    )
     return module, made
 
 

@@ -58,7 +58,10 @@ def test_module_is_read_without_answers(client: FlaskClient, learner, module) ->
     assert "SECRET-EXPLANATION" not in text
     assert '"answer"' not in text and '"correct"' not in text
     items = response.get_json()["lessons"][0]["items"]
-    assert [set(i) for i in items] == [{"id", "revision", "kind", "prompt", "options"}] * 2
+    assert [set(i) for i in items] == [
+        {"id", "revision", "kind", "prompt", "options", "model_answer"}
+    ] * 2
+    assert {i["model_answer"] for i in items} == {None}  # choice items keep theirs hidden
 
 
 def test_phone_cache_revalidates_with_etag(client: FlaskClient, learner, module) -> None:

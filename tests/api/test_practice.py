@@ -42,7 +42,8 @@ def test_new_items_come_after_studying_and_never_with_answers(
     assert {e["reason"] for e in result["items"]} == {"new"}
     assert all(
         set(e["item"])
-        == {"id", "revision", "kind", "prompt", "options", "module_id", "module_title"}
+        == {"id", "revision", "kind", "prompt", "options", "model_answer", "module_id"}
+        | {"module_title"}
         for e in result["items"]
     )
     assert result["items"][0]["item"]["module_title"] == module.title
@@ -52,11 +53,13 @@ def test_answered_items_come_back_when_forgotten_enough(
     client: FlaskClient, learner, clock
 ) -> None:
     _, items = studied_module(learner, items=2)
-    first = practice_set(client, learner)
+    first = practice_set(client, learner)  # studied today: a first retrieval the same day
+    assert {e["item"]["id"] for e in first["items"]} == {i.id for i in items}
     answer_all(client, learner, first["items"], clock.now())
-    clock.advance(dt.timedelta(minutes=1))
-    assert practice_set(client, learner)["items"] == []  # learning step not due yet
+    # No learning steps: nothing comes back minutes later to cost a review for nothing.
     clock.advance(dt.timedelta(minutes=15))
+    assert practice_set(client, learner)["items"] == []
+    clock.advance(dt.timedelta(days=2))
     again = practice_set(client, learner)
     assert {e["item"]["id"] for e in again["items"]} == {i.id for i in items}
     answer_all(client, learner, again["items"], clock.now())
@@ -137,10 +140,9 @@ def test_the_daily_allowance_follows_the_learners_midnight(
 def test_session_length_and_target_follow_the_settings(client: FlaskClient, learner, clock) -> None:
     admin = UserFactory(admin=True, organization=learner.organization)
     _, items = studied_module(learner, items=30)
-    for _ in range(2):  # through the learning steps into spaced review
-        post_reviews(client, learner, [review(i, clock.now()) for i in items])
-        clock.advance(dt.timedelta(minutes=15))
-    clock.advance(dt.timedelta(days=1))  # recall now about 0.95
+    clock.advance(dt.timedelta(days=1))
+    post_reviews(client, learner, [review(i, clock.now(), duration_ms=10_000) for i in items])
+    clock.advance(dt.timedelta(days=3))  # recall now about 0.95
     relaxed = practice_set(client, learner)["due_now"]
     assert relaxed == 0
     response = client.patch(
@@ -148,6 +150,7 @@ def test_session_length_and_target_follow_the_settings(client: FlaskClient, lear
     )
     assert response.status_code == 200
     assert practice_set(client, learner)["due_now"] == 30
+    clock.advance(dt.timedelta(days=10))  # well worth practising again
     # The learner answers in 10 s (their median), so one minute holds six items.
     assert len(practice_set(client, learner, minutes=1)["items"]) == 6
 
@@ -203,27 +206,28 @@ def test_deadline_items_are_ready_in_time(client: FlaskClient, learner, clock, d
     enrollment = db.scalar(select(Enrollment).where(Enrollment.module_id == module.id))
     enrollment.due_at = clock.now() + dt.timedelta(days=40)
     db.flush()
-    post_reviews(client, learner, [review(items[0], clock.now())])
-    clock.advance(dt.timedelta(minutes=15))
+    clock.advance(dt.timedelta(days=1))
     post_reviews(client, learner, [review(items[0], clock.now())])
     clock.advance(dt.timedelta(days=1))  # recall about 0.95 now, far lower in 40 days
     entries = practice_set(client, learner)["items"]
     assert [(e["item"]["id"], e["reason"]) for e in entries] == [(items[0].id, "deadline")]
+    assert entries[0]["recall"] >= 0.9  # "deadline": above the target now, not then
     enrollment.due_at = None
     db.flush()
-    assert practice_set(client, learner)["items"] == []
+    # Without the deadline it is worth less: early, if at all.
+    assert {e["reason"] for e in practice_set(client, learner)["items"]} <= {"early"}
 
 
 def test_progress_and_recaps(client: FlaskClient, learner, clock) -> None:
     module, items = studied_module(learner, items=3)
     [before] = client.get("/learn/progress", headers=auth(learner)).get_json()
-    assert before["learned"] == 0 and before["recall_now"] is None
-    post_reviews(client, learner, [review(i, clock.now()) for i in items])
-    clock.advance(dt.timedelta(minutes=15))
+    # Studied just now, never answered: remembered, not yet learned.
+    assert before["learned"] == 0 and before["recall_now"] == 1.0
+    clock.advance(dt.timedelta(days=1))
     post_reviews(client, learner, [review(i, clock.now()) for i in items])
     [after] = client.get("/learn/progress", headers=auth(learner)).get_json()
     assert after["learned"] == 3 and after["recall_now"] > 0.95
-    assert 0 < after["minutes_next_7_days"] <= after["minutes_next_30_days"]
+    assert 0 <= after["minutes_next_7_days"] < after["minutes_next_30_days"]
     assert client.get("/learn/recaps", headers=auth(learner)).get_json() == []
     clock.advance(dt.timedelta(days=20))
     [recap] = client.get("/learn/recaps", headers=auth(learner)).get_json()
@@ -237,3 +241,13 @@ def test_progress_and_recaps(client: FlaskClient, learner, clock) -> None:
     assert (
         client.post(f"/learn/recaps/{module.id}/studied", headers=auth(stranger)).status_code == 404
     )
+
+
+def test_an_admin_is_offered_a_retention_never_given_one(client: FlaskClient, learner) -> None:
+    admin = UserFactory(admin=True, organization=learner.organization)
+    advice = client.get("/organization/settings/retention", headers=auth(admin)).get_json()
+    assert advice["current"] == 0.9 and 0.7 <= advice["recommended"] <= 0.97
+    assert advice["remembered_per_minute_recommended"] >= advice["remembered_per_minute_current"]
+    settings = client.get("/organization/settings", headers=auth(admin)).get_json()
+    assert settings["target_retention"] == 0.9  # shown, not applied
+    assert client.get("/organization/settings/retention", headers=auth(learner)).status_code == 403

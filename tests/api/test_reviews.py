@@ -15,7 +15,7 @@ from scheduler.memory import MemoryModel
 from scheduler.types import Rating, Review
 from tests.api.practice_helpers import post_reviews, review, studied_module
 from tests.conftest import auth
-from tests.factories import ItemFactory, LessonFactory, ModuleFactory, UserFactory
+from tests.factories import T0, ItemFactory, LessonFactory, ModuleFactory, UserFactory
 
 
 @pytest.fixture
@@ -129,6 +129,7 @@ def test_a_late_offline_review_is_replayed_in_its_place(
     state = db.scalar(select(MemoryState).where(MemoryState.item_id == item.id))
     expected = MemoryModel().replay(
         [
+            Review(T0, Rating.GOOD, exposure=True),  # finishing the module: studying it
             Review(times[0], Rating.GOOD, "a"),
             Review(times[1], Rating.AGAIN, "b"),
             Review(times[2], Rating.GOOD, "c"),

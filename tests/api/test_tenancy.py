@@ -116,6 +116,7 @@ OPERATIONS = [
     Op("post", "/me/invitations/{invitation_id}/accept", "token"),
     Op("get", "/organization/settings", ADMIN),
     Op("patch", "/organization/settings", ADMIN, {"target_retention": 0.8}),
+    Op("get", "/organization/settings/retention", ADMIN),
 ]
 
 

@@ -5,9 +5,8 @@ import itertools
 
 import pytest
 
-from scheduler.load import is_practice_day, pull_forward_allowance
+from scheduler.load import is_practice_day
 from scheduler.memory import MemoryModel
-from scheduler.practice import Candidate, Policy, Reason, choose
 from scheduler.progress import next_reviews, progress
 from scheduler.types import Memory, Phase, Rating, Review
 
@@ -30,58 +29,6 @@ def test_weekends_and_holidays_are_not_practice_days() -> None:
     )
 
 
-def test_a_light_day_pulls_reviews_forward_to_even_the_week() -> None:
-    # 20 reviews fall due on Saturday; the five working days share them: 4 a day.
-    saturday = [MONDAY + dt.timedelta(days=5)] * 20
-    allowance = pull_forward_allowance(
-        saturday,
-        now=MONDAY,
-        zone="Europe/Berlin",
-        weekdays=WEEKDAYS,
-        holidays=set(),
-        done_today=0,
-        due_now=0,
-    )
-    assert allowance == 4
-    busy = pull_forward_allowance(
-        saturday,
-        now=MONDAY,
-        zone="Europe/Berlin",
-        weekdays=WEEKDAYS,
-        holidays=set(),
-        done_today=2,
-        due_now=5,
-    )
-    assert busy == 0
-
-
-def test_nothing_is_pulled_forward_on_a_day_off() -> None:
-    sunday = MONDAY - dt.timedelta(days=1)
-    assert (
-        pull_forward_allowance(
-            [sunday + dt.timedelta(days=3)] * 10,
-            now=sunday,
-            zone="Europe/Berlin",
-            weekdays=WEEKDAYS,
-            holidays=set(),
-            done_today=0,
-            due_now=0,
-        )
-        == 0
-    )
-
-
-def test_pulled_forward_items_are_the_closest_to_due() -> None:
-    candidates = [
-        Candidate(i, 1, review_memory(last=MONDAY - dt.timedelta(days=d), stability=10))
-        for i, d in [(1, 2), (2, 8), (3, 6), (4, 9)]
-    ]
-    result = choose(candidates, now=MONDAY, model=MODEL, policy=Policy(pull_forward=2))
-    assert [p.item_id for p in result.picks] == [4, 2]
-    assert {p.reason for p in result.picks} == {Reason.EARLY}
-    assert choose(candidates, now=MONDAY, model=MODEL, policy=Policy()).picks == ()
-
-
 def test_forecast_counts_the_reviews_ahead() -> None:
     memory = MODEL.replay(
         [
@@ -101,9 +48,11 @@ def test_forecast_counts_the_reviews_ahead() -> None:
 def test_progress_of_a_module() -> None:
     fresh = review_memory(last=MONDAY - dt.timedelta(days=1), stability=30)
     fading = review_memory(last=MONDAY - dt.timedelta(days=20), stability=5)
-    result = progress([fresh, fading, None], now=MONDAY, model=MODEL, target=0.9)
-    assert result.items == 3 and result.learned == 2 and result.mature == 1
-    expected = (MODEL.recall(fresh, MONDAY) + MODEL.recall(fading, MONDAY)) / 2
+    studied = MODEL.review(None, Review(MONDAY, Rating.GOOD, exposure=True))
+    result = progress([fresh, fading, studied, None], now=MONDAY, model=MODEL, target=0.9)
+    # Studied but never answered: met (it has a recall), not learned.
+    assert result.items == 4 and result.learned == 2 and result.mature == 1
+    expected = (MODEL.recall(fresh, MONDAY) + MODEL.recall(fading, MONDAY) + 1.0) / 3
     assert result.recall_now == pytest.approx(expected)
     assert result.next_due == MONDAY  # the fading one is overdue: due now
     assert 1 <= result.reviews_next_7_days <= result.reviews_next_30_days

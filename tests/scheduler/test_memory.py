@@ -49,8 +49,19 @@ def test_a_lapse_shrinks_stability_and_counts() -> None:
     assert memory is not None and memory.phase is Phase.REVIEW
     lapsed = MODEL.review(memory, Review(at(40), Rating.AGAIN))
     assert lapsed.stability < memory.stability / 2
-    assert lapsed.lapses == 1 and lapsed.phase is Phase.RELEARNING
-    assert MODEL.next_review_at(lapsed, 0.9) - lapsed.last_review < dt.timedelta(hours=1)
+    # No relearning steps (a session is chosen whole): the item stays in review, due
+    # again when its short stability says, in days, not minutes.
+    assert lapsed.lapses == 1 and lapsed.phase is Phase.REVIEW
+    due_in = MODEL.next_review_at(lapsed, 0.9) - lapsed.last_review
+    assert dt.timedelta(hours=12) < due_in < dt.timedelta(days=10)
+    assert lapsed.due == MODEL.next_review_at(lapsed, 0.9)
+
+
+def test_studying_is_an_exposure_not_a_practice() -> None:
+    studied = MODEL.review(None, Review(at(0), Rating.GOOD, exposure=True))
+    assert studied.reps == 0 and studied.lapses == 0 and studied.stability > 1
+    forgot = MODEL.review(studied, Review(at(3), Rating.AGAIN))
+    assert forgot.reps == 1 and forgot.lapses == 1  # forgetting what one studied
 
 
 def test_every_arrival_order_gives_the_same_state() -> None:

@@ -98,8 +98,13 @@ def test_different_uploads_for_one_item_at_once_lose_no_review(committed: Engine
     with Session(committed) as session:
         state = session.scalar(select(MemoryState))
         expected = MemoryModel().replay(
-            Review(T0 + dt.timedelta(days=n), Rating.GOOD if n % 3 != 1 else Rating.AGAIN, f"r{n}")
-            for n in range(6)
+            [Review(T0, Rating.GOOD, exposure=True)]  # finishing the module: studying it
+            + [
+                Review(
+                    T0 + dt.timedelta(days=n), Rating.GOOD if n % 3 != 1 else Rating.AGAIN, f"r{n}"
+                )
+                for n in range(6)
+            ]
         )
         assert expected is not None
         assert state.reps == 6

@@ -1,11 +1,22 @@
-"""What a learner's phone reads. Never an item's answer or explanation before answering."""
+"""What a learner's phone reads. Never a choice item's answer before answering; a
+free-recall item's model answer, which the learner grades themselves against."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import marshmallow as ma
 
 from api.models import ItemKind
 from api.resources.enrollments.schemas import ENROLLMENT_EXAMPLE, EnrollmentSchema
+
+
+def model_answer(item: Any) -> str | None:
+    """A free-recall item's model answer: the phone shows it after the learner has tried,
+    and they grade themselves 1-4 against it. Choice items keep theirs hidden."""
+    if getattr(item, "kind", None) is ItemKind.FREE_RECALL:
+        return str(item.answer.get("model_answer", ""))
+    return None
 
 
 class LearnerItemSchema(ma.Schema):
@@ -14,6 +25,15 @@ class LearnerItemSchema(ma.Schema):
     kind = ma.fields.Enum(ItemKind, by_value=True)
     prompt = ma.fields.String()
     options = ma.fields.List(ma.fields.String())
+    model_answer = ma.fields.Function(
+        model_answer,
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "description": "Free recall only: what to grade oneself against (1-4) after "
+            "trying; null for choice items, whose answer comes after answering",
+        },
+    )
 
 
 class LearnerLessonSchema(ma.Schema):

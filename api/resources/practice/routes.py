@@ -9,6 +9,7 @@ from api.auth import current_user
 from api.blueprint import Blueprint
 from api.limits import per_ip, per_user
 from api.models import Item
+from api.resources.learn.schemas import model_answer
 from api.resources.practice.schemas import (
     BATCH_RESULT_EXAMPLE,
     PRACTICE_SET_EXAMPLE,
@@ -40,6 +41,7 @@ def _item(item: Item, module_title: str) -> dict:
         "kind": item.kind,
         "prompt": item.prompt,
         "options": item.options,
+        "model_answer": model_answer(item),
         "module_id": item.module_id,
         "module_title": module_title,
     }

@@ -109,13 +109,23 @@ class PracticeItemSchema(ma.Schema):
     kind = ma.fields.Enum(ItemKind, by_value=True)
     prompt = ma.fields.String()
     options = ma.fields.List(ma.fields.String())
+    model_answer = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "Free recall only: what to grade oneself against (1-4)"},
+    )
     module_id = ma.fields.Integer()
     module_title = ma.fields.String()
 
 
 class PracticeEntrySchema(ma.Schema):
-    reason = ma.fields.String(metadata={"description": "due, deadline, early or new"})
-    recall = ma.fields.Float(allow_none=True, metadata={"description": "Predicted recall now"})
+    reason = ma.fields.String(
+        metadata={
+            "description": "due: recall below the target; deadline: above it now but not on "
+            "the enrollment's due date; early: above it, worth a review anyway; new: never "
+            "answered (studied)"
+        }
+    )
+    recall = ma.fields.Float(metadata={"description": "Predicted recall now"})
     item = ma.fields.Nested(PracticeItemSchema)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshmallow as ma
 from flask.views import MethodView
 
 from api import deps
@@ -33,3 +34,42 @@ class Settings(MethodView):
     def patch(self, changes: dict) -> object:
         """Change practice settings (applies to the next decision; history is untouched)"""
         return settings.update_settings(deps.session(), actor=current_user(), changes=changes)
+
+
+class RetentionSchema(ma.Schema):
+    current = ma.fields.Float(required=True, metadata={"description": "The setting in force"})
+    recommended = ma.fields.Float(
+        required=True,
+        metadata={"description": "Most remembered per minute of practice (fsrs-rs simulation)"},
+    )
+    remembered_per_minute_current = ma.fields.Float(required=True)
+    remembered_per_minute_recommended = ma.fields.Float(required=True)
+    items = ma.fields.Integer(
+        required=True, metadata={"description": "Items simulated: the organization's live items"}
+    )
+    days = ma.fields.Integer(required=True, metadata={"description": "Days simulated"})
+
+
+@blp.route("/organization/settings/retention")
+class Retention(MethodView):
+    @blp.access(ADMIN)
+    @blp.response(
+        200,
+        RetentionSchema,
+        example={
+            "current": 0.9,
+            "recommended": 0.8,
+            "remembered_per_minute_current": 0.36,
+            "remembered_per_minute_recommended": 0.52,
+            "items": 150,
+            "days": 365,
+        },
+    )
+    def get(self) -> object:
+        """The target retention that keeps the most remembered per minute, beside ours
+
+        A year of practice under the organization's adopted FSRS-6 weights (the defaults
+        until a fit is adopted) and its daily limits, simulated by fsrs-rs-python for each
+        retention; nothing changes until an admin sets `target_retention`.
+        """
+        return settings.retention_advice(deps.session(), actor=current_user())

@@ -47,6 +47,14 @@ class Answer:
 
 
 @dataclass(frozen=True, slots=True)
+class Setback:
+    """Trying a module's idea at work went badly ("mixed") at ``at``."""
+
+    module_id: int
+    at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """The organization's practice settings (``GET /organization/settings``)."""
 
@@ -72,6 +80,7 @@ class History:
     studies: tuple[Study, ...] = ()
     answers: tuple[Answer, ...] = ()
     states: Mapping[int, Memory] | None = field(default=None)
+    setbacks: tuple[Setback, ...] = ()
 
 
 def memories(history: History, model: MemoryModel) -> dict[int, Memory]:

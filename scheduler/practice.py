@@ -11,7 +11,8 @@ a learner's history (``scheduler.history``). The policy, measured in
    (or at its deadline, if sooner) from one review now, under the memory model: with the
    predicted recall R it succeeds and its stability grows, with 1 - R it fails. Items are
    taken best first, times their weight (deadline items at risk count double, items of a
-   module tried badly at work 1.5 times).
+   module tried badly at work in the last 14 days 1.5 times, a first answer to a studied
+   item 3 times).
 3. The session fits the minutes at the learner's own pace, today's review allowance and
    today's allowance of first answers; a review worth less than ``MIN_GAIN`` is not asked
    at all, so a light day asks less instead of wasting minutes. After an absence the
@@ -41,6 +42,8 @@ _DAY = 86_400.0
 HORIZON_DAYS = 30.0
 MIN_GAIN = 0.07
 DEADLINE_WEIGHT = 2.0
+SETBACK_WEIGHT = 1.5
+SETBACK_WINDOW = dt.timedelta(days=14)
 FIRST_ANSWER_WEIGHT = 3.0
 SAME_DAY_PRACTICE = True
 DEFAULT_SECONDS_PER_ITEM = 20.0
@@ -97,6 +100,7 @@ def practice_set(
 
     ranked: list[tuple[float, int, Pick]] = []
     by_id = {info.item_id: info for info in history.items}
+    struggling = {s.module_id for s in history.setbacks if now - s.at <= SETBACK_WINDOW}
     due_now = 0
     seen: set[int] = set()
     for info in history.items:
@@ -107,6 +111,8 @@ def practice_set(
         elapsed = max((now - m.last_review).total_seconds() / _DAY, 0.0)
         recall = model.recall_after(m.stability, elapsed)
         horizon, weight, reason = HORIZON_DAYS, info.weight, Reason.EARLY
+        if info.module_id in struggling:
+            weight *= SETBACK_WEIGHT
         if recall < target:
             reason = Reason.DUE
             due_now += 1

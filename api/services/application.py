@@ -18,7 +18,6 @@ from scheduler.timing import local_date
 # "Not yet" moves the prompt on this many times; after that it is let go.
 MAX_POSTPONEMENTS = 2
 # A follow-up that went badly favours the module's items in practice for this long.
-STRUGGLE_WINDOW = dt.timedelta(days=14)
 
 
 def _working_days(session: Session, user: User) -> tuple[list[int], set[dt.date]]:
@@ -114,14 +113,15 @@ def answer(
     return prompt, module
 
 
-def struggling_modules(session: Session, *, user: User, now: dt.datetime) -> set[int]:
-    """Modules whose application went badly lately: their items are favoured in practice."""
-    return set(
-        session.scalars(
-            select(ApplicationPrompt.module_id).where(
-                ApplicationPrompt.user_id == user.id,
-                ApplicationPrompt.outcome == "mixed",
-                ApplicationPrompt.answered_at >= now - STRUGGLE_WINDOW,
+def setbacks(session: Session, *, user: User) -> list[tuple[int, dt.datetime]]:
+    """(module, when) of each "mixed" outcome: ``scheduler.practice`` weighs those modules'
+    items up for a while."""
+    return [
+        (module_id, at)
+        for module_id, at in session.execute(
+            select(ApplicationPrompt.module_id, ApplicationPrompt.answered_at).where(
+                ApplicationPrompt.user_id == user.id, ApplicationPrompt.outcome == "mixed"
             )
         )
-    )
+        if at is not None
+    ]

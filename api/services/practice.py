@@ -27,11 +27,9 @@ from api.models import (
 from api.services import application
 from api.services.memory import model_for
 from scheduler import practice, progress
-from scheduler.history import Answer, History, ItemInfo, Settings, Study, memories
+from scheduler.history import Answer, History, ItemInfo, Setback, Settings, Study, memories
 from scheduler.practice import PACE_ANSWERS
 from scheduler.types import Memory, Phase, Rating
-
-STRUGGLE_WEIGHT = 1.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,8 +135,6 @@ def learner_history(
     the stored states (the replay of their log) and the answers a decision reads (today's,
     and the latest 50 for the pace)."""
     items = learner_items(session, user=user) if items is None else items
-    # Trying it at work went badly: that module's items get extra practice for a while.
-    struggling = application.struggling_modules(session, user=user, now=now)
     day_start = local_day_start(now, user.time_zone)
     recent = select(
         ReviewLog.item_id,
@@ -156,22 +152,16 @@ def learner_history(
         for row in session.execute(stmt)
     }
     return History(
-        items=tuple(
-            ItemInfo(
-                e.item_id,
-                e.module_id,
-                e.position,
-                e.deadline,
-                STRUGGLE_WEIGHT if e.module_id in struggling else 1.0,
-            )
-            for e in items
-        ),
+        items=tuple(ItemInfo(e.item_id, e.module_id, e.position, e.deadline) for e in items),
         studies=tuple(Study(e.item_id, e.studied_at) for e in items if e.studied_at),
         answers=tuple(
             Answer(a.item_id, a.answered_at, Rating(a.rating), a.duration_ms, a.client_review_id)
             for a in answers.values()
         ),
         states={e.item_id: e.memory for e in items if e.memory is not None},
+        setbacks=tuple(
+            Setback(module_id, at) for module_id, at in application.setbacks(session, user=user)
+        ),
     )
 
 

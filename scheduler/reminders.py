@@ -8,9 +8,14 @@ window of 08:30-17:30 stays 08:30-17:30 across daylight-saving changes.
 - At most ``max_per_day`` pushes on a local day, and never two of one kind.
 - Prefer the local hours at which the learner opened pushes before.
 - A learner who ignored the last pushes is pushed less often: after 3 unopened pushes in
-  a row, one every 2 days; after 4, every 3; up to a week apart.
+  a row, one every 2 days; after 4, every 3; up to a week apart; and on such a day one
+  push at most, whatever the daily cap.
+- Quiet hours may run over midnight (17:00-09:00): then the day is quiet from its start
+  to the end and from the start to midnight.
 - A push planned for a moment expires at the end of that day's window: a morning reminder
   is not sent at night.
+- When it is sent, a push is checked against the learner as they are then (``at_send``):
+  changed preferences, zone or holidays move it to the next good moment or drop it.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ HORIZON_DAYS = 14
 IGNORED_BEFORE_BACKOFF = 3
 MIN_OPENS_FOR_PREFERENCE = 2
 _LEAD = dt.timedelta(seconds=5)
+# A push planned afresh for within this of now is sent now.
+_SEND_SLACK = dt.timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +53,16 @@ class Engagement:
     opened_hours: Mapping[int, int] = field(default_factory=dict)  # local hour -> opens
     ignored_in_a_row: int = 0
     last_sent_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AtSend:
+    """What to do with a push whose moment has come: send it now, move it (``planned``),
+    or drop it (``reason``)."""
+
+    send: bool
+    planned: Planned | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +98,8 @@ def plan_push(
     for offset in range(HORIZON_DAYS):
         day = today + dt.timedelta(days=offset)
         kinds = booked.get(day, ())
+        # Backing off means fewer pushes: one on the day it allows, not the daily cap.
+        cap = 1 if earliest_day is not None else rules.max_per_day
         if (
             day.weekday() not in rules.working_days
             or day in rules.holidays
@@ -88,7 +107,7 @@ def plan_push(
             or (earliest_day is not None and day < earliest_day)
             or (not_before is not None and day < not_before)
             or kind in kinds
-            or len(kinds) >= rules.max_per_day
+            or len(kinds) >= cap
         ):
             continue
         moment = _moment(day, now, rules, engagement, zone)
@@ -96,6 +115,31 @@ def plan_push(
             end = _local(day, rules.window_end, zone)
             return Planned(kind=kind, local_day=day, send_at=moment, expires_at=end)
     return None
+
+
+def at_send(
+    kind: str,
+    *,
+    now: dt.datetime,
+    rules: Rules,
+    engagement: Engagement,
+    booked: Mapping[dt.date, Collection[str]],
+    not_before: dt.date | None = None,
+) -> AtSend:
+    """A push of ``kind`` is due: may it go now, under the learner's rules of now?
+
+    ``booked`` holds the learner's other pushes (not this one). It goes if planning it
+    afresh now would send it now; else it moves to the moment planning would choose, or
+    is dropped when no moment is allowed within the horizon.
+    """
+    planned = plan_push(
+        kind, now=now, rules=rules, engagement=engagement, booked=booked, not_before=not_before
+    )
+    if planned is None:
+        return AtSend(False, reason="no moment allowed by the learner's settings")
+    if planned.send_at <= ensure_utc(now) + _SEND_SLACK:
+        return AtSend(True, planned=planned)
+    return AtSend(False, planned=planned)
 
 
 def _backoff_day(engagement: Engagement, zone: ZoneInfo) -> dt.date | None:
@@ -129,13 +173,33 @@ def _moment(
 def _outside_quiet(
     moment: dt.datetime, day: dt.date, rules: Rules, zone: ZoneInfo
 ) -> dt.datetime | None:
+    """``moment``, or the end of the quiet hours it falls in (None: quiet until midnight)."""
     if rules.quiet is None:
         return moment
     quiet_start, quiet_end = _local(day, rules.quiet[0], zone), _local(day, rules.quiet[1], zone)
-    return quiet_end if quiet_start <= moment < quiet_end else moment
+    if rules.quiet[0] <= rules.quiet[1]:
+        return quiet_end if quiet_start <= moment < quiet_end else moment
+    # Over midnight: quiet from the day's start until quiet_end, and from quiet_start on.
+    if moment < quiet_end:
+        return quiet_end
+    return None if moment >= quiet_start else moment
 
 
 def _local(day: dt.date, at: dt.time, zone: ZoneInfo) -> dt.datetime:
     """A local wall-clock time as a UTC instant. A time skipped by a spring-forward change
-    maps to the same instant as the wall clock just after the change."""
-    return dt.datetime.combine(day, at, tzinfo=zone).astimezone(dt.UTC)
+    is the instant of the change: a window from 02:30 on a night that jumps from 02:00 to
+    03:00 opens at 03:00, instead of at 03:30 (which could close it before it opened)."""
+    naive = dt.datetime.combine(day, at)
+    instant = naive.replace(tzinfo=zone).astimezone(dt.UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) == naive:
+        return instant
+    # In the gap: the first instant whose wall clock is past it (found to the second).
+    low = naive.replace(tzinfo=zone, fold=1).astimezone(dt.UTC)
+    high = instant
+    while high - low > dt.timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if middle.astimezone(zone).replace(tzinfo=None) >= naive:
+            high = middle
+        else:
+            low = middle
+    return high.replace(microsecond=0)

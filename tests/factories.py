@@ -156,7 +156,8 @@ class NotificationFactory(_Base):
     user = factory.SubFactory(UserFactory)
     organization_id = factory.SelfAttribute("user.organization_id")
     kind = "recap"
-    dedupe_key = factory.Sequence(lambda n: f"recap:2026-11-{n:06d}")
+    # A real local day per row, as the planner writes them (kind:YYYY-MM-DD).
+    dedupe_key = factory.Sequence(lambda n: f"recap:{T0.date() + dt.timedelta(days=n)}")
     payload = factory.LazyFunction(
         lambda: {
             "kind": "recap",

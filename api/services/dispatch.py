@@ -25,14 +25,16 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Table, delete, or_, select, update
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.clock import Clock
-from api.models import ApplicationPrompt, Device, Notification, User
+from api.models import Device, Notification, User
 from api.push.gateway import Failure, PushGateway, PushMessage, SendResult
 from api.push.messages import render
-from api.services.due import MIN_DUE_FOR_REMINDER, STALE_DEVICE_AFTER, due_summary
+from api.services.due import STALE_DEVICE_AFTER
+from api.services.send_time import SendTimeCheck
+from scheduler.reminders import Planned
 
 logger = logging.getLogger("bitewise.dispatch")
 NOTIFICATIONS = cast(Table, Notification.__table__)
@@ -55,6 +57,8 @@ class DispatchReport:
 class Claimed:
     id: int
     user_id: int
+    kind: str
+    dedupe_key: str
     payload: dict[str, Any]
     expires_at: dt.datetime
     attempts: int
@@ -99,42 +103,26 @@ class Dispatcher:
             if not batch:
                 return report
             devices = self._devices(session, {row.user_id for row in batch}, now)
-            practice = [row.user_id for row in batch if row.payload.get("kind") == "practice"]
-            due = due_summary(session, practice, now) if practice else {}
-            prompt_ids = [row.payload["prompt_id"] for row in batch if "prompt_id" in row.payload]
-            open_prompts = (
-                set(
-                    session.scalars(
-                        select(ApplicationPrompt.id).where(
-                            ApplicationPrompt.id.in_(prompt_ids), ApplicationPrompt.status == "open"
-                        )
-                    )
-                )
-                if prompt_ids
-                else set()
-            )
+            fresh = SendTimeCheck(session, batch, now)
             for row in batch:
-                if now > row.expires_at:
-                    self._finish(session, row, "stale", error="its moment has passed")
-                    report.outcomes["stale"] += 1
-                elif (
-                    row.user_id in practice
-                    and due.get(row.user_id, {}).get("count", 0) < MIN_DUE_FOR_REMINDER
-                ):
-                    # The learner practised since it was planned: nothing to remind of.
-                    self._finish(session, row, "obsolete", error="no longer enough due")
-                    report.outcomes["obsolete"] += 1
-                elif "prompt_id" in row.payload and row.payload["prompt_id"] not in open_prompts:
-                    self._finish(session, row, "obsolete", error="the prompt was answered")
-                    report.outcomes["obsolete"] += 1
-                elif not devices.get(row.user_id):
-                    self._finish(session, row, "failed", error="no_active_device")
-                    report.outcomes["no_device"] += 1
-                else:
+                verdict, detail = fresh.verdict(row)
+                if verdict == "send":
+                    row.payload.update(fresh.payload(row))
+                    if not devices.get(row.user_id):
+                        self._finish(session, row, "failed", error="no_active_device")
+                        report.outcomes["no_device"] += 1
+                        continue
                     messages = [
                         self._message(row, token, locale) for token, locale in devices[row.user_id]
                     ]
                     deliveries.append((row, messages))
+                elif verdict == "move":
+                    assert isinstance(detail, Planned)
+                    self._move(session, row, detail)
+                    report.outcomes["moved"] += 1
+                else:
+                    self._finish(session, row, verdict, error=str(detail))
+                    report.outcomes[verdict] += 1
             session.commit()
         futures = [self._pool.submit(self._deliver, *delivery) for delivery in deliveries]
         remaining = set(futures)
@@ -147,6 +135,25 @@ class Dispatcher:
             report.outcomes[outcome] += 1
             report.devices_removed += removed
         return report
+
+    def _move(self, session: Session, row: Claimed, planned: Planned) -> None:
+        """The learner's settings of now put this push at another moment: wait for it.
+        If another push of its kind already holds that day, this one is dropped."""
+        try:
+            with session.begin_nested():
+                self._update(
+                    session,
+                    row,
+                    status="pending",
+                    send_at=planned.send_at,
+                    expires_at=planned.expires_at,
+                    dedupe_key=planned.dedupe_key,
+                    claimed_by=None,
+                    claim_expires_at=None,
+                    last_error="moved: the learner's settings changed",
+                )
+        except IntegrityError:
+            self._finish(session, row, "obsolete", error="another push of its kind that day")
 
     def _renew_claims(self, ids: list[int]) -> None:
         """A live worker keeps its claims: only a dead one's expire and move."""
@@ -224,6 +231,8 @@ class Dispatcher:
             .returning(
                 Notification.id,
                 Notification.user_id,
+                Notification.kind,
+                Notification.dedupe_key,
                 Notification.payload,
                 Notification.expires_at,
                 Notification.attempts,

@@ -9,12 +9,10 @@ dedupe_key) writes. Running it twice, or on two machines at once, plans nothing 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, exists, func, select, text
 from sqlalchemy.orm import Session
@@ -22,21 +20,17 @@ from sqlalchemy.orm import Session
 from api.db import dialect_insert
 from api.models import (
     ApplicationPrompt,
-    Device,
     Module,
     Notification,
-    Organization,
     RecapLog,
-    ReminderPreferences,
     User,
 )
-from api.services.due import MIN_DUE_FOR_REMINDER, STALE_DEVICE_AFTER, active_states, due_summary
-from scheduler.reminders import Engagement, Planned, Rules, plan_push
+from api.services import reminder_context
+from api.services.due import MIN_DUE_FOR_REMINDER, active_states, due_summary, practice_payload
+from api.services.reminder_context import learners_stmt
+from scheduler.reminders import Planned, plan_push
 
-SECONDS_PER_ITEM = 20
-SESSION_ITEMS = 15
 RECAP_SPACING = dt.timedelta(days=3)
-ENGAGEMENT_WINDOW = dt.timedelta(days=60)
 
 
 @dataclass
@@ -55,20 +49,25 @@ def plan_reminders(session: Session, *, now: dt.datetime, chunk: int = 2000) -> 
             # generic plan, which for "user_id = ANY(<2,000 ids>)" scans whole tables:
             # 90 ms a chunk became 7 s. Plan each chunk's queries for its own ids.
             session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-        learners = _learners(session, after=last_id, limit=chunk, now=now)
+        learners = [
+            dict(row._mapping)
+            for row in session.execute(
+                learners_stmt(now).where(User.id > last_id).order_by(User.id).limit(chunk)
+            )
+        ]
         if not learners:
             return report
         last_id = learners[-1]["id"]
         ids = [learner["id"] for learner in learners]
         due = due_summary(session, ids, now)
         recaps = _recaps(session, ids, now)
-        booked = _booked(session, learners, now)
-        engagement = _engagement(session, learners, now)
+        booked = reminder_context.booked(session, learners, now)
+        engagement = reminder_context.engagement(session, learners, now)
         prompts = _open_prompts(session, ids)
         rows: list[dict[str, Any]] = []
         for learner in learners:
             user_id = learner["id"]
-            rules = _rules(learner)
+            rules = reminder_context.rules_of(learner)
             days, waiting = booked[user_id]
             for kind, payload in _wanted(due.get(user_id), recaps.get(user_id)):
                 if kind in waiting:  # one pending push per kind: it is re-checked when sent
@@ -80,8 +79,12 @@ def plan_reminders(session: Session, *, now: dt.datetime, chunk: int = 2000) -> 
                     continue
                 days.setdefault(planned.local_day, set()).add(kind)
                 rows.append(_row(learner, planned, payload, now))
-                report.planned[kind] += 1
             for prompt, prompt_text, kind, day in _prompt_pushes(prompts.get(user_id, [])):
+                if waiting & {"apply", "follow_up"}:
+                    # One "try this" or "how did it go?" waiting at a time: two modules
+                    # finished on one day, or a follow-up still pending after "not yet",
+                    # must not put two of them on the phone at the same minute.
+                    break
                 planned = plan_push(
                     kind,
                     now=now,
@@ -93,14 +96,19 @@ def plan_reminders(session: Session, *, now: dt.datetime, chunk: int = 2000) -> 
                 if planned is None:
                     continue
                 days.setdefault(planned.local_day, set()).add(kind)
+                waiting.add(kind)
                 rows.append(_row(learner, planned, _prompt_payload(prompt, prompt_text, kind), now))
                 setattr(prompt, f"{kind}_planned_for", day)
-                report.planned[kind] += 1
         if rows:
             insert = dialect_insert(session, Notification.__table__)
-            session.execute(
-                insert.on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"]), rows
-            )
+            inserted = session.execute(
+                insert.on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"]).returning(
+                    Notification.kind
+                ),
+                rows,
+            ).scalars()
+            # Only what this run inserted: a racing planner's rows are its own to report.
+            report.planned.update(inserted)
         session.commit()
         report.learners += len(learners)
 
@@ -150,16 +158,7 @@ def _wanted(
 ) -> list[tuple[str, dict[str, Any]]]:
     wanted = []
     if due and due["count"] >= MIN_DUE_FOR_REMINDER:
-        count = due["count"]
-        payload: dict[str, Any] = {
-            "kind": "practice",
-            "due": count,
-            "minutes": max(1, math.ceil(min(count, SESSION_ITEMS) * SECONDS_PER_ITEM / 60)),
-            "deep_link": "bitewise://practice",
-        }
-        if due["item"]["kind"] != "free_recall":
-            payload["item"] = due["item"]
-        wanted.append(("practice", payload))
+        wanted.append(("practice", practice_payload(due)))
     if recap:
         wanted.append(
             (
@@ -193,68 +192,7 @@ def _row(
     }
 
 
-def _time(value: str) -> dt.time:
-    return dt.time.fromisoformat(value)
-
-
-def _rules(learner: dict[str, Any]) -> Rules:
-    quiet = (
-        (_time(learner["quiet_start"]), _time(learner["quiet_end"]))
-        if learner["quiet_start"] and learner["quiet_end"]
-        else None
-    )
-    return Rules(
-        zone=learner["time_zone"],
-        window_start=_time(learner["window_start"] or learner["org_window_start"]),
-        window_end=_time(learner["window_end"] or learner["org_window_end"]),
-        working_days=frozenset(
-            learner["working_days"]
-            if learner["working_days"] is not None
-            else learner["org_weekdays"]
-        ),
-        holidays=frozenset(dt.date.fromisoformat(d) for d in learner["holidays"]),
-        quiet=quiet,
-        max_per_day=learner["max_per_day"]
-        if learner["max_per_day"] is not None
-        else learner["org_max_per_day"],
-        paused_until=learner["paused_until"],
-    )
-
-
 # --- the queries, each over one chunk of learners -------------------------------------
-
-
-def _learners(
-    session: Session, *, after: int, limit: int, now: dt.datetime
-) -> list[dict[str, Any]]:
-    has_device = exists().where(
-        Device.user_id == User.id, Device.last_seen_at >= now - STALE_DEVICE_AFTER
-    )
-    rows = session.execute(
-        select(
-            User.id,
-            User.organization_id,
-            User.time_zone,
-            ReminderPreferences.window_start,
-            ReminderPreferences.window_end,
-            ReminderPreferences.working_days,
-            ReminderPreferences.quiet_start,
-            ReminderPreferences.quiet_end,
-            ReminderPreferences.max_per_day,
-            ReminderPreferences.paused_until,
-            Organization.reminder_window_start.label("org_window_start"),
-            Organization.reminder_window_end.label("org_window_end"),
-            Organization.practice_weekdays.label("org_weekdays"),
-            Organization.max_pushes_per_day.label("org_max_per_day"),
-            Organization.holidays,
-        )
-        .join(Organization, Organization.id == User.organization_id)
-        .outerjoin(ReminderPreferences, ReminderPreferences.user_id == User.id)
-        .where(User.id > after, User.firebase_uid.is_not(None), has_device)
-        .order_by(User.id)
-        .limit(limit)
-    )
-    return [dict(row._mapping) for row in rows]
 
 
 def _recaps(session: Session, ids: Sequence[int], now: dt.datetime) -> dict[int, dict[str, Any]]:
@@ -282,61 +220,3 @@ def _recaps(session: Session, ids: Sequence[int], now: dt.datetime) -> dict[int,
     for user_id, module_id, title in rows:
         recaps.setdefault(user_id, {"module_id": module_id, "title": title})
     return recaps
-
-
-def _booked(
-    session: Session, learners: list[dict[str, Any]], now: dt.datetime
-) -> dict[int, tuple[dict[dt.date, set[str]], set[str]]]:
-    """Per learner: kinds planned or sent per local day (from the dedupe keys), and the
-    kinds still waiting to be sent."""
-    ids = [learner["id"] for learner in learners]
-    rows = session.execute(
-        select(Notification.user_id, Notification.dedupe_key, Notification.status).where(
-            Notification.user_id.in_(ids),
-            (Notification.send_at >= now - dt.timedelta(days=2))
-            | Notification.status.in_(("pending", "claimed")),
-        )
-    )
-    booked: dict[int, tuple[dict[dt.date, set[str]], set[str]]] = {i: ({}, set()) for i in ids}
-    for user_id, key, status in rows:
-        kind, _, day = key.partition(":")
-        days, waiting = booked[user_id]
-        days.setdefault(dt.date.fromisoformat(day[:10]), set()).add(kind)
-        if status in ("pending", "claimed"):
-            waiting.add(kind)
-    return booked
-
-
-def _engagement(
-    session: Session, learners: list[dict[str, Any]], now: dt.datetime
-) -> dict[int, Engagement]:
-    """Opening habits (local hours) and how many of the latest pushes went unopened."""
-    zones = {learner["id"]: ZoneInfo(learner["time_zone"]) for learner in learners}
-    rows = session.execute(
-        select(Notification.user_id, Notification.sent_at, Notification.opened_at)
-        .where(
-            Notification.user_id.in_(list(zones)),
-            Notification.sent_at.is_not(None),
-            Notification.sent_at >= now - ENGAGEMENT_WINDOW,
-        )
-        .order_by(Notification.user_id, Notification.sent_at.desc())
-    )
-    history: dict[int, list[tuple[dt.datetime, dt.datetime | None]]] = defaultdict(list)
-    for user_id, sent_at, opened_at in rows:
-        if sent_at is not None:
-            history[user_id].append((sent_at, opened_at))
-    result: dict[int, Engagement] = {}
-    for user_id, zone in zones.items():
-        pushes = history.get(user_id, [])
-        ignored = 0
-        for _, opened_at in pushes:
-            if opened_at is not None:
-                break
-            ignored += 1
-        hours = Counter(opened.astimezone(zone).hour for _, opened in pushes if opened is not None)
-        result[user_id] = Engagement(
-            opened_hours=dict(hours),
-            ignored_in_a_row=ignored,
-            last_sent_at=pushes[0][0] if pushes else None,
-        )
-    return result

@@ -58,6 +58,11 @@ def test_the_planner_sends_try_it_then_how_did_it_go(
     assert len(db.scalars(select(Notification).where(Notification.kind == "apply")).all()) == 1
     clock.advance(dt.timedelta(days=1, hours=1))
     plan_reminders(db, now=clock.now())
+    # "How did it go?" never waits beside "Try this" on the phone: only once it went out.
+    assert db.scalars(select(Notification).where(Notification.kind == "follow_up")).all() == []
+    apply.status, apply.sent_at = "sent", apply.send_at
+    db.flush()
+    plan_reminders(db, now=clock.now())
     [follow_up] = db.scalars(select(Notification).where(Notification.kind == "follow_up")).all()
     assert follow_up.dedupe_key == f"follow_up:{prompt['follow_up_on']}"
 

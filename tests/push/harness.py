@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, insert, select, text
 
-from api.models import Device, Notification, Organization, User
+from api.models import Device, Notification, Organization, ReminderPreferences, User
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).parent / "flask")
@@ -60,6 +60,21 @@ def seed_outbox(engine: Engine, *, count: int, now: dt.datetime) -> None:
                 for i in ids
             ],
         )
+        # Learners who take pushes at any hour of any day: what is measured here is
+        # sending, not the send-time check moving pushes into a window.
+        conn.execute(
+            insert(ReminderPreferences),
+            [
+                {
+                    "user_id": i,
+                    "window_start": "00:00",
+                    "window_end": "23:59",
+                    "working_days": [0, 1, 2, 3, 4, 5, 6],
+                    "max_per_day": 10,
+                }
+                for i in ids
+            ],
+        )
         conn.execute(
             insert(Notification),
             [
@@ -67,7 +82,7 @@ def seed_outbox(engine: Engine, *, count: int, now: dt.datetime) -> None:
                     "organization_id": org_id,
                     "user_id": i,
                     "kind": "recap",
-                    "dedupe_key": f"recap:{i}",
+                    "dedupe_key": f"recap:{now.date()}",
                     "payload": {
                         "kind": "recap",
                         "module_id": 1,

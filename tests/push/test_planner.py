@@ -93,3 +93,29 @@ def test_a_module_being_forgotten_gets_a_recap_unless_recently_recapped(db: Sess
     db.flush()
     plan_reminders(db, now=MONDAY_10_BERLIN)
     assert [n.user_id for n in planned(db)] == [learner.id]
+
+
+def test_the_report_counts_only_what_this_run_inserted(db: Session) -> None:
+    """A racing planner's row for the same learner and day is not counted here: the row
+    below is one this run cannot see (as a planner on another host inserting at the same
+    moment), and the insert does nothing for it."""
+    learner = learner_with_due(db, due=5)
+    db.add(
+        Notification(
+            organization_id=learner.organization_id,
+            user_id=learner.id,
+            kind="practice",
+            dedupe_key="practice:2026-03-02",
+            payload={"kind": "practice"},
+            send_at=MONDAY_10_BERLIN - dt.timedelta(days=5),
+            expires_at=MONDAY_10_BERLIN - dt.timedelta(days=5),
+            status="sent",
+            attempts=1,
+            fcm_message_ids=[],
+            created_at=MONDAY_10_BERLIN,
+        )
+    )
+    db.flush()
+    report = plan_reminders(db, now=MONDAY_10_BERLIN)
+    assert report.planned["practice"] == 0
+    assert len([n for n in planned(db) if n.kind == "practice"]) == 1

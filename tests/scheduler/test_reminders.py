@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.reminders import Engagement, Rules, plan_push
+from scheduler.reminders import Engagement, Rules, at_send, plan_push
 
 WEEK = frozenset(range(7))
 WORKDAYS = frozenset(range(5))
@@ -66,8 +66,14 @@ def test_a_window_start_skipped_by_spring_forward_means_just_after_the_change() 
     r = rules(working_days=WEEK, window_start=dt.time(2, 30), window_end=dt.time(9, 0))
     planned = plan(utc(2026, 3, 28, 23, 0), r)  # 00:00 in Berlin on the change day
     assert planned is not None
-    assert local(planned.send_at, "Europe/Berlin").time() == dt.time(3, 30)
-    assert planned.send_at == utc(2026, 3, 29, 1, 30)
+    assert local(planned.send_at, "Europe/Berlin").time() == dt.time(3, 0)
+    assert planned.send_at == utc(2026, 3, 29, 1, 0)
+    # A window of 02:30-03:30 is half an hour that night, not none: the day is not lost
+    # (it opened at 03:30 and closed at 03:30).
+    short = rules(working_days=WEEK, window_start=dt.time(2, 30), window_end=dt.time(3, 30))
+    planned = plan(utc(2026, 3, 28, 23, 0), short)
+    assert planned is not None and planned.local_day == dt.date(2026, 3, 29)
+    assert planned.send_at == utc(2026, 3, 29, 1, 0)
 
 
 def test_inside_the_window_it_is_now_and_after_it_the_next_working_day() -> None:
@@ -128,3 +134,51 @@ def test_dedupe_key_names_kind_and_local_day() -> None:
     late_evening_ny = utc(2026, 3, 3, 2, 0)  # 21:00 on 2 March in New York
     planned = plan(late_evening_ny, rules("America/New_York", window_end=dt.time(23, 0)))
     assert planned.dedupe_key == "practice:2026-03-02"
+
+
+def test_quiet_hours_over_midnight_leave_only_the_day_between() -> None:
+    # Quiet 17:00-09:00: the window 08:30-17:30 is open from 09:00 to 17:00 only.
+    r = rules(quiet=(dt.time(17, 0), dt.time(9, 0)))
+    early = plan(utc(2026, 3, 2, 6, 0), r)  # 07:00 Berlin, Monday
+    assert local(early.send_at, "Europe/Berlin").time() == dt.time(9, 0)
+    late = plan(utc(2026, 3, 2, 16, 5), r)  # 17:05 Berlin: quiet until tomorrow 09:00
+    assert late.local_day == dt.date(2026, 3, 3)
+    assert local(late.send_at, "Europe/Berlin").time() == dt.time(9, 0)
+
+
+def test_a_backed_off_day_gets_one_push_not_the_daily_cap() -> None:
+    ignored = Engagement(ignored_in_a_row=3, last_sent_at=utc(2026, 3, 2, 9, 0))
+    day = dt.date(2026, 3, 4)  # two days after the last push
+    first = plan(utc(2026, 3, 4, 8, 0), rules(), ignored, booked={})
+    assert first.local_day == day
+    second = plan(utc(2026, 3, 4, 8, 0), rules(), ignored, booked={day: {"practice"}}, kind="recap")
+    assert second is None or second.local_day > day
+
+
+def test_at_send_the_push_follows_the_learner_as_they_are_now() -> None:
+    tuesday_0830 = utc(2026, 3, 3, 7, 30)  # 08:30 Berlin
+    now_rules = rules()
+
+    def decide(r, booked=None):
+        return at_send(
+            "practice", now=tuesday_0830, rules=r, engagement=Engagement(), booked=booked or {}
+        )
+
+    assert decide(now_rules).send
+    paused = decide(rules(paused_until=dt.date(2026, 3, 9)))
+    assert not paused.send and paused.planned.local_day == dt.date(2026, 3, 9)
+    capped = decide(rules(max_per_day=0))
+    assert not capped.send and capped.planned is None and "no moment" in capped.reason
+    no_tuesday = decide(rules(working_days=frozenset({0, 2, 3, 4})))
+    assert no_tuesday.planned.local_day == dt.date(2026, 3, 4)
+    afternoon = decide(rules(window_start=dt.time(14, 0)))
+    assert local(afternoon.planned.send_at, "Europe/Berlin").time() == dt.time(14, 0)
+    quiet = decide(rules(quiet=(dt.time(8, 0), dt.time(10, 0))))
+    assert local(quiet.planned.send_at, "Europe/Berlin").time() == dt.time(10, 0)
+    # Moved to New York: 02:30 there. The push waits for 08:30 New York time.
+    moved = decide(rules("America/New_York"))
+    assert not moved.send and local(moved.planned.send_at, "America/New_York").time() == dt.time(
+        8, 30
+    )
+    full = decide(now_rules, booked={dt.date(2026, 3, 3): {"recap", "apply"}})
+    assert not full.send and full.planned.local_day == dt.date(2026, 3, 4)

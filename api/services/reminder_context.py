@@ -1,0 +1,154 @@
+"""A learner as reminder rules see them: their rules of now, bookings and opening habits.
+
+Shared by the planner (which plans pushes) and the dispatcher (which checks each push
+against the learner as they are when it is due), so both read the same rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, exists, select
+from sqlalchemy.orm import Session
+
+from api.models import Device, Notification, Organization, ReminderPreferences, User
+from api.services.due import STALE_DEVICE_AFTER
+from scheduler.reminders import Engagement, Rules
+
+ENGAGEMENT_WINDOW = dt.timedelta(days=60)
+logger = logging.getLogger("bitewise.planner")
+
+
+def learners_stmt(now: dt.datetime) -> Select[Any]:
+    """Signed-in learners with a phone seen lately, with their reminder preferences and
+    their organization's defaults."""
+    has_device = exists().where(
+        Device.user_id == User.id, Device.last_seen_at >= now - STALE_DEVICE_AFTER
+    )
+    return (
+        select(
+            User.id,
+            User.organization_id,
+            User.time_zone,
+            ReminderPreferences.window_start,
+            ReminderPreferences.window_end,
+            ReminderPreferences.working_days,
+            ReminderPreferences.quiet_start,
+            ReminderPreferences.quiet_end,
+            ReminderPreferences.max_per_day,
+            ReminderPreferences.paused_until,
+            Organization.reminder_window_start.label("org_window_start"),
+            Organization.reminder_window_end.label("org_window_end"),
+            Organization.practice_weekdays.label("org_weekdays"),
+            Organization.max_pushes_per_day.label("org_max_per_day"),
+            Organization.holidays,
+        )
+        .join(Organization, Organization.id == User.organization_id)
+        .outerjoin(ReminderPreferences, ReminderPreferences.user_id == User.id)
+        .where(User.firebase_uid.is_not(None), has_device)
+    )
+
+
+def learners_by_id(
+    session: Session, ids: Sequence[int], now: dt.datetime
+) -> dict[int, dict[str, Any]]:
+    rows = session.execute(learners_stmt(now).where(User.id.in_(list(ids))))
+    return {row.id: dict(row._mapping) for row in rows}
+
+
+def _time(value: str) -> dt.time:
+    return dt.time.fromisoformat(value)
+
+
+def rules_of(learner: dict[str, Any]) -> Rules:
+    quiet = (
+        (_time(learner["quiet_start"]), _time(learner["quiet_end"]))
+        if learner["quiet_start"] and learner["quiet_end"]
+        else None
+    )
+    return Rules(
+        zone=learner["time_zone"],
+        window_start=_time(learner["window_start"] or learner["org_window_start"]),
+        window_end=_time(learner["window_end"] or learner["org_window_end"]),
+        working_days=frozenset(
+            learner["working_days"]
+            if learner["working_days"] is not None
+            else learner["org_weekdays"]
+        ),
+        holidays=frozenset(dt.date.fromisoformat(d) for d in learner["holidays"]),
+        quiet=quiet,
+        max_per_day=learner["max_per_day"]
+        if learner["max_per_day"] is not None
+        else learner["org_max_per_day"],
+        paused_until=learner["paused_until"],
+    )
+
+
+def booked(
+    session: Session, learners: list[dict[str, Any]], now: dt.datetime
+) -> dict[int, tuple[dict[dt.date, set[str]], set[str]]]:
+    """Per learner: kinds planned or sent per local day (from the dedupe keys), and the
+    kinds still waiting to be sent."""
+    ids = [learner["id"] for learner in learners]
+    rows = session.execute(
+        select(Notification.user_id, Notification.dedupe_key, Notification.status).where(
+            Notification.user_id.in_(ids),
+            (Notification.send_at >= now - dt.timedelta(days=2))
+            | Notification.status.in_(("pending", "claimed")),
+        )
+    )
+    booked: dict[int, tuple[dict[dt.date, set[str]], set[str]]] = {i: ({}, set()) for i in ids}
+    for user_id, key, status in rows:
+        kind, _, day = key.partition(":")
+        try:
+            local_day = dt.date.fromisoformat(day[:10])
+        except ValueError:
+            # A row written by hand or by an older release: it books nothing, and one bad
+            # row never stops planning or sending for everyone else.
+            logger.warning("notification key %r of user %s is not kind:day", key, user_id)
+            continue
+        days, waiting = booked[user_id]
+        days.setdefault(local_day, set()).add(kind)
+        if status in ("pending", "claimed"):
+            waiting.add(kind)
+    return booked
+
+
+def engagement(
+    session: Session, learners: list[dict[str, Any]], now: dt.datetime
+) -> dict[int, Engagement]:
+    """Opening habits (local hours) and how many of the latest pushes went unopened."""
+    zones = {learner["id"]: ZoneInfo(learner["time_zone"]) for learner in learners}
+    rows = session.execute(
+        select(Notification.user_id, Notification.sent_at, Notification.opened_at)
+        .where(
+            Notification.user_id.in_(list(zones)),
+            Notification.sent_at.is_not(None),
+            Notification.sent_at >= now - ENGAGEMENT_WINDOW,
+        )
+        .order_by(Notification.user_id, Notification.sent_at.desc())
+    )
+    history: dict[int, list[tuple[dt.datetime, dt.datetime | None]]] = defaultdict(list)
+    for user_id, sent_at, opened_at in rows:
+        if sent_at is not None:
+            history[user_id].append((sent_at, opened_at))
+    result: dict[int, Engagement] = {}
+    for user_id, zone in zones.items():
+        pushes = history.get(user_id, [])
+        ignored = 0
+        for _, opened_at in pushes:
+            if opened_at is not None:
+                break
+            ignored += 1
+        hours = Counter(opened.astimezone(zone).hour for _, opened in pushes if opened is not None)
+        result[user_id] = Engagement(
+            opened_hours=dict(hours),
+            ignored_in_a_row=ignored,
+            last_sent_at=pushes[0][0] if pushes else None,
+        )
+    return result

@@ -1,7 +1,8 @@
-"""gunicorn settings, from the environment (PORT, WEB_CONCURRENCY)."""
+"""gunicorn settings, from the environment (HOST, PORT, WEB_CONCURRENCY, LOG_FORMAT)."""
 
 import os
 import shutil
+import sys
 import tempfile
 
 # Request metrics from every worker, summed at scrape time (prometheus_client's
@@ -12,13 +13,55 @@ if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
 
 from prometheus_client import multiprocess
 
-bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+# A platform's router reaches the process from outside: production listens on every
+# interface; development (bin/run) and tests on loopback only.
+LOCAL = os.environ.get("BITEWISE_ENV") in ("development", "test")
+HOST = os.environ.get("HOST") or ("127.0.0.1" if LOCAL else "0.0.0.0")
+bind = f"{HOST}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("WEB_THREADS", "1"))
 timeout = 30
 graceful_timeout = 20
 # The app logs one structured line per request itself.
 accesslog = None
+# gunicorn's own lines (starting, booting workers, tracebacks) in the app's format: one
+# JSON object per line unless LOG_FORMAT=text.
+if os.environ.get("LOG_FORMAT", "json") != "text":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "json": {
+                "()": "pythonjsonlogger.json.JsonFormatter",
+                "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+                "rename_fields": {"asctime": "time", "levelname": "level"},
+            }
+        },
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"level": "INFO", "handlers": ["stderr"]},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
+        },
+    }
+
+
+def on_starting(server):
+    """Refuse a bad configuration once, in one line, before any worker boots (each worker
+    would otherwise print its own traceback)."""
+    from api.config import Config, ConfigError
+
+    try:
+        Config.from_env()
+    except ConfigError as error:
+        server.log.error("bitewise refuses to start: %s", error)
+        sys.exit(1)
 
 
 def on_exit(server):

@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import docs
 from api.clock import Clock, SystemClock
-from api.config import Config
+from api.config import Config, ConfigError
 from api.db import Database
 from api.extensions import BitewiseApi
 from api.firebase import init_firebase_app
@@ -71,7 +71,12 @@ def create_app(
     clock: Clock | None = None,
 ) -> Flask:
     """Build the app. Tests pass their own config, a connection to bind to and a clock."""
-    config = config or Config.from_env()
+    if config is None:
+        try:
+            config = Config.from_env()
+        except ConfigError as error:
+            # One line for the operator, not a traceback from every process that starts.
+            raise SystemExit(f"bitewise refuses to start: {error}") from None
     configure_logging(config)
     app = Flask(__name__)
     if config.proxy_hops:

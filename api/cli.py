@@ -125,6 +125,32 @@ def register_commands(app: Flask) -> None:
             signal.signal(signum, lambda *_: stop.set())
         runner.run(stop)
 
+    @app.cli.command("release")
+    def release() -> None:
+        """The Procfile's release step: check the configuration, migrate, say what changed."""
+        from alembic import command
+        from alembic.config import Config as AlembicConfig
+        from alembic.runtime.migration import MigrationContext
+
+        config: Config = current_app.config["BITEWISE"]
+        engine = create_engine_for(config.sqlalchemy_url)
+
+        def revision() -> str | None:
+            with engine.connect() as connection:
+                return MigrationContext.configure(connection).get_current_revision()
+
+        before = revision()
+        alembic = AlembicConfig(str(SPEC_PATH.parent.parent / "alembic.ini"))
+        with engine.begin() as connection:
+            alembic.attributes["connection"] = connection
+            command.upgrade(alembic, "head")
+        after = revision()
+        engine.dispose()
+        change = "no migration to apply" if before == after else f"migrated {before} -> {after}"
+        click.echo(
+            f"release: configuration valid for {config.environment}; database at {after} ({change})"
+        )
+
     @app.cli.command("spec")
     @click.option("--check", is_flag=True, help="Fail if the committed spec is stale")
     def spec(check: bool) -> None:

@@ -29,6 +29,30 @@ def _int(environ: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _float(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
+# Every bounded setting: (attribute, variable, lowest, highest).
+BOUNDS = (
+    ("max_request_bytes", "BITEWISE_MAX_REQUEST_BYTES", 1024, 64 * 1024 * 1024),
+    ("worker_batch_size", "BITEWISE_WORKER_BATCH", 1, 500),
+    ("worker_threads", "BITEWISE_WORKER_THREADS", 1, 64),
+    # A claim must outlive a send: at 0, two workers sent a third of a batch twice.
+    ("claim_ttl", "BITEWISE_CLAIM_TTL", 10, 3600),
+    ("retry_base", "BITEWISE_RETRY_BASE", 0.1, 600),
+    ("plan_every", "BITEWISE_PLAN_EVERY", 0, 86_400),
+    ("proxy_hops", "BITEWISE_PROXY_HOPS", 0, 5),
+)
+MIN_METRICS_TOKEN = 16
+
+
 @dataclass(frozen=True)
 class Config:
     # Production unless told otherwise: a forgotten variable must fail safe (bin/run and
@@ -44,7 +68,9 @@ class Config:
     max_request_bytes: int = 1024 * 1024
     log_level: str = "INFO"
     log_json: bool = True
-    public_base_url: str = "http://127.0.0.1:8000"
+    # Where clients reach the API (xAPI ids, links); required in production. Empty: the
+    # local address, http://127.0.0.1:8000.
+    public_base_url: str = ""
     # "local" prints pushes; "fcm" sends them through firebase-admin.
     push_backend: str = "local"
     # Base URL of an FCM-compatible endpoint instead of Google's (a stand-in, a proxy).
@@ -84,7 +110,7 @@ class Config:
             max_request_bytes=_int(env, "BITEWISE_MAX_REQUEST_BYTES", 1024 * 1024),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             log_json=env.get("LOG_FORMAT", "json") != "text",
-            public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+            public_base_url=env.get("PUBLIC_BASE_URL") or "",
             push_backend=env.get("BITEWISE_PUSH")
             or (
                 "fcm"
@@ -96,7 +122,7 @@ class Config:
             worker_threads=_int(env, "BITEWISE_WORKER_THREADS", 16),
             plan_every=_int(env, "BITEWISE_PLAN_EVERY", 300),
             claim_ttl=_int(env, "BITEWISE_CLAIM_TTL", 60),
-            retry_base=float(env.get("BITEWISE_RETRY_BASE") or 5.0),
+            retry_base=_float(env, "BITEWISE_RETRY_BASE", 5.0),
             metrics_token=env.get("BITEWISE_METRICS_TOKEN") or None,
             redis_url=env.get("REDIS_URL") or None,
             proxy_hops=_int(env, "BITEWISE_PROXY_HOPS", 0),
@@ -118,6 +144,10 @@ class Config:
         return replace(self, **changes).validated()
 
     @property
+    def base_url(self) -> str:
+        return self.public_base_url or "http://127.0.0.1:8000"
+
+    @property
     def is_production(self) -> bool:
         return self.environment == "production"
 
@@ -132,12 +162,22 @@ class Config:
             )
         if not self.firebase_project_id:
             raise ConfigError("FIREBASE_PROJECT_ID must name the Firebase project")
-        if self.max_request_bytes < 1024:
-            raise ConfigError("BITEWISE_MAX_REQUEST_BYTES must be at least 1024")
+        for attribute, variable, lowest, highest in BOUNDS:
+            if not lowest <= getattr(self, attribute) <= highest:
+                raise ConfigError(
+                    f"{variable} must be between {lowest} and {highest}, "
+                    f"got {getattr(self, attribute)}"
+                )
         if self.push_backend not in ("local", "fcm"):
             raise ConfigError("BITEWISE_PUSH must be 'local' or 'fcm'")
-        if not 1 <= self.worker_batch_size <= 500:
-            raise ConfigError("BITEWISE_WORKER_BATCH must be between 1 and 500")
+        if (
+            self.google_application_credentials
+            and not Path(self.google_application_credentials).is_file()
+        ):
+            raise ConfigError(
+                "GOOGLE_APPLICATION_CREDENTIALS names no readable file: "
+                f"{self.google_application_credentials}"
+            )
         if self.firebase_auth_emulator_host and self.google_application_credentials:
             raise ConfigError(
                 "FIREBASE_AUTH_EMULATOR_HOST is set beside real credentials: firebase-admin "
@@ -158,8 +198,26 @@ class Config:
                 raise ConfigError("Production needs FIREBASE_PROJECT_ID set to your project.")
             if self.sqlalchemy_url.startswith("sqlite"):
                 raise ConfigError("Production needs DATABASE_URL pointing at PostgreSQL.")
-            if not self.metrics_token:
-                raise ConfigError("Production needs BITEWISE_METRICS_TOKEN to protect /metrics.")
+            if not self.metrics_token or len(self.metrics_token) < MIN_METRICS_TOKEN:
+                raise ConfigError(
+                    f"Production needs BITEWISE_METRICS_TOKEN of at least {MIN_METRICS_TOKEN} "
+                    "characters to protect /metrics."
+                )
+            if not self.public_base_url.startswith("https://"):
+                raise ConfigError(
+                    "Production needs PUBLIC_BASE_URL, the https:// address clients use "
+                    "(it names activities in the xAPI export)."
+                )
+            if self.fcm_endpoint and not self.fcm_endpoint.startswith("https://"):
+                raise ConfigError(
+                    "BITEWISE_FCM_ENDPOINT must be https:// in production: firebase-admin sends "
+                    "the service account's access token with every push."
+                )
+            if self.plan_every == 0:
+                raise ConfigError(
+                    "BITEWISE_PLAN_EVERY=0 turns reminders off: production plans every 10 s "
+                    "to 1 day (default 300)."
+                )
             if self.rate_limits and not self.redis_url:
                 raise ConfigError(
                     "Production needs REDIS_URL: rate limits counted per process let a client "

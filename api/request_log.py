@@ -58,7 +58,11 @@ def install_request_logging(app: Flask) -> None:
         response.headers["X-Request-ID"] = g.get("request_id", "-")
         user = g.get("current_user")
         logger.info(
-            "request",
+            "%s %s %s %.1f ms",
+            request.method,
+            request.path,
+            response.status_code,
+            (time.perf_counter() - g.get("request_started", 0)) * 1000,
             extra={
                 "method": request.method,
                 "path": request.path,

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from api import create_app
 from api.config import Config, ConfigError
 
+CREDENTIALS = Path(__file__).parent / "data" / "service-account.json"
 PRODUCTION = {
     "BITEWISE_ENV": "production",
     "DATABASE_URL": "postgresql://bitewise@db/bitewise",
     "FIREBASE_PROJECT_ID": "acme-learning",
-    "GOOGLE_APPLICATION_CREDENTIALS": "/secrets/sa.json",
-    "BITEWISE_METRICS_TOKEN": "scrape-me",
+    "GOOGLE_APPLICATION_CREDENTIALS": str(CREDENTIALS),
+    "BITEWISE_METRICS_TOKEN": "scrape-me-with-a-long-secret",
     "REDIS_URL": "redis://cache:6379/0",
+    "PUBLIC_BASE_URL": "https://learn.acme.example",
 }
 
 
@@ -48,7 +52,8 @@ def test_app_does_not_start_with_an_unsafe_environment(monkeypatch: pytest.Monke
     for key, value in PRODUCTION.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("FIREBASE_AUTH_EMULATOR_HOST", "127.0.0.1:9099")
-    with pytest.raises(ConfigError):
+    # One line for the operator (each gunicorn worker printed a 30-line traceback).
+    with pytest.raises(SystemExit, match=r"^bitewise refuses to start: FIREBASE_AUTH_EMULATOR"):
         create_app()
 
 
@@ -74,7 +79,7 @@ def test_an_unset_environment_is_production() -> None:
 def test_the_emulator_is_refused_beside_real_credentials_everywhere(environment: str) -> None:
     env = {
         "BITEWISE_ENV": environment,
-        "GOOGLE_APPLICATION_CREDENTIALS": "/secrets/sa.json",
+        "GOOGLE_APPLICATION_CREDENTIALS": str(CREDENTIALS),
         "FIREBASE_AUTH_EMULATOR_HOST": "127.0.0.1:9099",
     }
     with pytest.raises(ConfigError, match="real credentials"):
@@ -86,3 +91,27 @@ def test_the_emulator_is_refused_beside_real_credentials_everywhere(environment:
 def test_production_keeps_rate_limits_on() -> None:
     with pytest.raises(ConfigError, match="BITEWISE_RATE_LIMITS"):
         Config.from_env({**PRODUCTION, "BITEWISE_RATE_LIMITS": "off"})
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        # A listener on plain HTTP got the service account's access token.
+        ("BITEWISE_FCM_ENDPOINT", "http://fcm.internal", "https"),
+        ("BITEWISE_CLAIM_TTL", "0", "BITEWISE_CLAIM_TTL must be between 10"),  # sent twice
+        ("BITEWISE_PLAN_EVERY", "0", "turns reminders off"),
+        ("BITEWISE_METRICS_TOKEN", "x", "at least 16"),
+        ("PUBLIC_BASE_URL", "", "PUBLIC_BASE_URL"),
+        ("BITEWISE_WORKER_THREADS", "0", "BITEWISE_WORKER_THREADS must be between 1"),
+        ("BITEWISE_RETRY_BASE", "abc", "BITEWISE_RETRY_BASE must be a number"),
+        ("GOOGLE_APPLICATION_CREDENTIALS", "/nowhere/sa.json", "no readable file"),
+    ],
+)
+def test_unsafe_or_broken_settings_are_refused_with_their_name(variable, value, message) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Config.from_env({**PRODUCTION, variable: value})
+
+
+def test_development_may_plan_never() -> None:
+    config = Config.from_env({"BITEWISE_ENV": "development", "BITEWISE_PLAN_EVERY": "0"})
+    assert config.plan_every == 0 and config.base_url == "http://127.0.0.1:8000"

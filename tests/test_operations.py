@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
+import subprocess
 
 import pytest
 from flask.testing import FlaskClient
@@ -15,6 +18,7 @@ from api.db import create_engine_for
 from api.request_log import configure_logging
 from tests.conftest import auth
 from tests.factories import UserFactory
+from tests.live import BIN, ROOT, free_port
 
 
 def test_health_and_readiness(client: FlaskClient) -> None:
@@ -54,8 +58,48 @@ def test_request_log_is_json_with_request_id(
         lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line]
     finally:
         logging.getLogger().setLevel(logging.WARNING)
-    [line] = [entry for entry in lines if entry.get("message") == "request"]
+    [line] = [entry for entry in lines if entry.get("name") == "bitewise.access"]
+    assert line["message"].startswith("GET /me 200 ")
     assert line["request_id"] == "trace-42"
     assert line["path"] == "/me" and line["status"] == 200
     assert line["user_id"] == user.id and line["organization_id"] == user.organization_id
     assert line["duration_ms"] >= 0
+
+
+def test_text_logs_keep_method_path_status_and_duration(
+    client: FlaskClient, db: Session, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """LOG_FORMAT=text (what bin/run shows) used to print just "request"."""
+    configure_logging(Config(log_json=False, log_level="INFO"))
+    try:
+        client.get("/me", headers=auth(UserFactory()))
+        err = capsys.readouterr().err
+    finally:
+        logging.getLogger().setLevel(logging.WARNING)
+    [line] = [entry for entry in err.splitlines() if "bitewise.access" in entry]
+    assert re.search(r"GET /me 200 \d+\.\d ms", line), line
+
+
+def test_gunicorn_refuses_a_bad_configuration_in_one_line(tmp_path) -> None:
+    """Two workers used to print a 30-line traceback each; the operator needs one line."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BITEWISE_", "FIREBASE_"))}
+    env.update(
+        BITEWISE_ENV="production",
+        DATABASE_URL="postgresql://nobody@127.0.0.1:1/none",
+        BITEWISE_CLAIM_TTL="0",
+        PORT=str(free_port()),
+        LOG_FORMAT="json",
+    )
+    result = subprocess.run(
+        [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "api:create_app()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    refusals = [line for line in result.stderr.splitlines() if "refuses to start" in line]
+    assert len(refusals) == 1, result.stderr
+    assert json.loads(refusals[0])["level"] == "ERROR"  # gunicorn's lines are JSON too

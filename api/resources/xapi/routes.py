@@ -64,7 +64,7 @@ class Statements(MethodView):
             pagination_parameters,
             xapi.statements,
             actor=current_user(),
-            base_url=current_app.config["BITEWISE"].public_base_url,
+            base_url=current_app.config["BITEWISE"].base_url,
             since=since,
             until=until,
             now=deps.now(),

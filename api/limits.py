@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, Response, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from prometheus_client import Gauge
 
 from api.auth import presents_forged_token
 from api.config import Config
@@ -43,6 +44,15 @@ limiter = Limiter(
         request.endpoint in UNLIMITED or not presents_forged_token()
     ),
     key_prefix="bitewise",
+)
+
+
+# Per process (gunicorn workers: the highest is scraped). 1 while Redis is unreachable and
+# this process counts in its own memory, which lets a client through once per process.
+FALLBACK = Gauge(
+    "bitewise_rate_limit_memory_fallback",
+    "1 while this process counts rate limits in memory because Redis is unreachable",
+    multiprocess_mode="max",
 )
 
 
@@ -80,6 +90,13 @@ def init_limits(app: Flask, config: Config) -> None:
     limiter.init_app(app)
     # A new app starts on its own storage, whatever an earlier one (a test's) found dead.
     limiter._storage_dead = False
+    FALLBACK.set(0)
+    if config.redis_url:
+
+        @app.after_request
+        def _fallback_gauge(response: Response) -> Response:
+            FALLBACK.set(1 if limiter._storage_dead else 0)
+            return response
 
 
 def _storage_uri(redis_url: str | None) -> str:

@@ -1,5 +1,8 @@
 """Prometheus metrics for operators at ``/metrics``.
 
+Workers say they are alive in ``worker_heartbeats`` every 10 s; their heartbeat ages,
+retries, quota pauses and the planner's last run are read from there.
+
 HTTP requests (rate, latency histogram, errors; by endpoint template and status) come from
 prometheus-flask-exporter. Under gunicorn each worker writes them to
 ``PROMETHEUS_MULTIPROC_DIR`` (gunicorn.conf.py sets it) and a scrape sums all workers.
@@ -9,21 +12,33 @@ same figures without shared state.
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 from collections.abc import Iterator
 
 from flask import Blueprint, Flask, Response, current_app, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from api import deps
 from api.config import Config
 from api.errors import Unauthorized
+from api.models import WorkerHeartbeat
 from api.services.outbox import outbox_stats
 
 metrics = Blueprint("metrics", __name__)
 REQUESTS = "bitewise.http_metrics"
+ALIVE_WITHIN = dt.timedelta(seconds=60)
 
 
 def init_request_metrics(app: Flask) -> None:
@@ -44,9 +59,77 @@ def init_request_metrics(app: Flask) -> None:
     )
 
 
-class OutboxCollector(Collector):
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        stats = outbox_stats(deps.session(), organization_id=None, now=deps.now())
+class DatabaseCollector(Collector):
+    """Figures read from the database at scrape time. While the database is away they are
+    left out and ``bitewise_database_up`` says 0: the process's own metrics (requests,
+    their errors and latency) are served all the same, when they matter most."""
+
+    def collect(self) -> Iterator[Metric]:
+        session = deps.session()
+        try:
+            families = list(self._outbox(session)) + list(self._workers(session))
+        except DBAPIError:
+            session.rollback()
+            yield GaugeMetricFamily(
+                "bitewise_database_up", "Whether the database answered this scrape", value=0
+            )
+            return
+        yield GaugeMetricFamily(
+            "bitewise_database_up", "Whether the database answered this scrape", value=1
+        )
+        yield from families
+
+    def _workers(self, session: Session) -> Iterator[Metric]:
+        now = deps.now()
+        beats = list(session.scalars(select(WorkerHeartbeat)))
+        age = GaugeMetricFamily(
+            "bitewise_worker_heartbeat_age_seconds",
+            "Seconds since each worker last said it was alive",
+            labels=["worker"],
+        )
+        pauses = CounterMetricFamily(
+            "bitewise_push_quota_pauses",
+            "Times a worker paused sending because FCM answered 429",
+            labels=["worker"],
+        )
+        retries = CounterMetricFamily(
+            "bitewise_push_retries", "Pushes a worker put back for a retry", labels=["worker"]
+        )
+        planner_failures = CounterMetricFamily(
+            "bitewise_planner_failures", "Planner runs that failed", labels=["worker"]
+        )
+        running = [b for b in beats if b.stopped_at is None]
+        for beat in running:
+            age.add_metric([beat.worker_id], (now - beat.beat_at).total_seconds())
+            pauses.add_metric([beat.worker_id], beat.quota_pauses)
+            retries.add_metric([beat.worker_id], beat.retries)
+            planner_failures.add_metric([beat.worker_id], beat.plan_failures)
+        yield age
+        yield pauses
+        yield retries
+        yield planner_failures
+        yield GaugeMetricFamily(
+            "bitewise_workers_alive",
+            f"Workers that said they were alive in the last {ALIVE_WITHIN.seconds} s",
+            value=sum(1 for b in running if now - b.beat_at <= ALIVE_WITHIN),
+        )
+        planned = [b for b in beats if b.planned_at is not None]
+        if planned:
+            last = max(planned, key=lambda b: b.planned_at or now)
+            assert last.planned_at is not None
+            yield GaugeMetricFamily(
+                "bitewise_planner_last_success_age_seconds",
+                "Seconds since a planner run last finished",
+                value=(now - last.planned_at).total_seconds(),
+            )
+            yield GaugeMetricFamily(
+                "bitewise_planner_last_duration_seconds",
+                "How long the last finished planner run took",
+                value=last.plan_seconds or 0.0,
+            )
+
+    def _outbox(self, session: Session) -> Iterator[Metric]:
+        stats = outbox_stats(session, organization_id=None, now=deps.now())
         rows = GaugeMetricFamily(
             "bitewise_outbox_notifications",
             "Notifications by status and kind",
@@ -85,12 +168,15 @@ def scrape() -> Response:
                 "Send 'Authorization: Bearer <metrics token>'.", code="metrics_token"
             )
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(OutboxCollector())
+    registry.register(DatabaseCollector())
     if config.prometheus_multiproc_dir:
         multiprocess.MultiProcessCollector(registry)  # every gunicorn worker's requests
     else:
         registry.register(_Requests(current_app.extensions[REQUESTS]))
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+        registry.register(_Requests(REGISTRY))  # this process's own gauges
+    # content_type, not mimetype: the constant carries its charset already, and mimetype=
+    # added a second one, which Prometheus refuses to parse.
+    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
 
 class _Requests(Collector):

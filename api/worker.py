@@ -7,6 +7,7 @@ A database that goes away is waited for, not fatal.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -19,6 +20,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.clock import Clock
+from api.db import dialect_insert
+from api.models import WorkerHeartbeat
 from api.push.gateway import PushGateway
 from api.services.analytics_release import release_ended_weeks
 from api.services.dispatch import Dispatcher
@@ -26,6 +29,7 @@ from api.services.planner import plan_reminders
 
 logger = logging.getLogger("bitewise.worker")
 PLANNER_LOCK = 0x6269_7465  # "bite": one planner at a time across machines (PostgreSQL)
+BEAT_EVERY = 10.0  # seconds between heartbeats
 
 
 class Worker:
@@ -48,6 +52,8 @@ class Worker:
         self.plan_every = plan_every
         self.poll = poll
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        self.started_at = clock.now()
+        self.plan_failures = 0
         self.dispatcher = Dispatcher(
             sessions=sessionmaker(bind=engine, expire_on_commit=False),
             gateway=gateway,
@@ -62,10 +68,14 @@ class Worker:
     def run(self, stop: threading.Event) -> None:
         logger.info("worker %s started", self.worker_id)
         next_plan = 0.0
+        next_beat = 0.0
         failures = 0
         try:
             while not stop.is_set():
                 try:
+                    if time.monotonic() >= next_beat:
+                        self.beat()
+                        next_beat = time.monotonic() + BEAT_EVERY
                     if self.plan_every and time.monotonic() >= next_plan:
                         self.plan()
                         next_plan = time.monotonic() + self.plan_every
@@ -88,9 +98,46 @@ class Worker:
                     stop.wait(min(self.poll, 1.0))
         finally:
             self.dispatcher.close()
+            # The database may be away: then the heartbeat's age says it.
+            with contextlib.suppress(DBAPIError):
+                self.beat(stopped=True)
             logger.info("worker %s stopped", self.worker_id)
 
+    def beat(self, *, stopped: bool = False, **plan: object) -> None:
+        """Say this worker is alive (and, after a planner run, how it went)."""
+        now = self.clock.now()
+        values: dict[str, object] = {
+            "beat_at": now,
+            "quota_pauses": self.dispatcher.quota_pauses,
+            "retries": self.dispatcher.retries,
+            "plan_failures": self.plan_failures,
+            "stopped_at": now if stopped else None,
+            **plan,
+        }
+        with Session(self.engine) as session:
+            insert = dialect_insert(session, WorkerHeartbeat.__table__)
+            session.execute(
+                insert.values(
+                    worker_id=self.worker_id, started_at=self.started_at, **values
+                ).on_conflict_do_update(index_elements=["worker_id"], set_=values)
+            )
+            session.commit()
+
     def plan(self) -> None:
+        """One planner run. An error that is not the database's is logged and counted,
+        never fatal: a worker that crashes on bad data crashes again on every restart."""
+        started = time.monotonic()
+        try:
+            self._plan()
+        except DBAPIError:
+            raise
+        except Exception:
+            self.plan_failures += 1
+            logger.exception("planner run failed; the worker goes on")
+            return
+        self.beat(planned_at=self.clock.now(), plan_seconds=time.monotonic() - started)
+
+    def _plan(self) -> None:
         with self.engine.connect() as connection:
             postgres = connection.dialect.name == "postgresql"
             if postgres and not connection.scalar(select(func.pg_try_advisory_lock(PLANNER_LOCK))):

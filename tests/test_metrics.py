@@ -26,6 +26,8 @@ def test_outbox_metrics(client: FlaskClient, db: Session, clock) -> None:
     NotificationFactory(status="failed", last_error="invalid_argument: bad token")
     response = client.get("/metrics")
     assert response.status_code == 200 and response.mimetype == "text/plain"
+    # One charset, as Prometheus parses it (mimetype= had added a second).
+    assert response.headers["Content-Type"].count("charset") == 1
     values = samples(response.get_data(as_text=True))
     assert (
         values[("bitewise_outbox_notifications", (("kind", "recap"), ("status", "pending")))] == 1
@@ -57,3 +59,44 @@ def test_request_rate_latency_and_errors_by_endpoint(client: FlaskClient, db: Se
     denied = (("method", "GET"), ("status", "401"), ("url_rule", "/modules/<id:module_id>"))
     assert values[("bitewise_http_request_duration_seconds_count", denied)] == 1
     assert values[("bitewise_http_request_total", (("method", "GET"), ("status", "401")))] >= 1
+
+
+def test_workers_show_in_metrics_and_readiness(
+    client: FlaskClient, db: Session, clock, engine
+) -> None:
+    from api.models import WorkerHeartbeat
+
+    db.add_all(
+        [
+            WorkerHeartbeat(
+                worker_id="host-a:1",
+                started_at=clock.now() - dt.timedelta(hours=1),
+                beat_at=clock.now() - dt.timedelta(seconds=5),
+                planned_at=clock.now() - dt.timedelta(minutes=2),
+                plan_seconds=1.5,
+                plan_failures=0,
+                quota_pauses=2,
+                retries=7,
+            ),
+            WorkerHeartbeat(  # silent for ten minutes: dead
+                worker_id="host-b:2",
+                started_at=clock.now() - dt.timedelta(hours=1),
+                beat_at=clock.now() - dt.timedelta(minutes=10),
+                plan_failures=3,
+                quota_pauses=0,
+                retries=0,
+            ),
+        ]
+    )
+    db.flush()
+    values = samples(client.get("/metrics").get_data(as_text=True))
+    assert values[("bitewise_workers_alive", ())] == 1
+    assert values[("bitewise_worker_heartbeat_age_seconds", (("worker", "host-b:2"),))] == 600
+    assert values[("bitewise_planner_last_success_age_seconds", ())] == 120
+    assert values[("bitewise_planner_last_duration_seconds", ())] == 1.5
+    assert values[("bitewise_push_quota_pauses_total", (("worker", "host-a:1"),))] == 2
+    assert values[("bitewise_push_retries_total", (("worker", "host-a:1"),))] == 7
+    assert values[("bitewise_planner_failures_total", (("worker", "host-b:2"),))] == 3
+    assert values[("bitewise_database_up", ())] == 1
+    ready = client.get("/readyz").get_json()
+    assert ready["workers_alive"] == 1 and ready["planner_last_success_age_seconds"] == 120

@@ -23,7 +23,11 @@ from tests.live import BIN, ROOT, free_port
 
 def test_health_and_readiness(client: FlaskClient) -> None:
     assert client.get("/healthz").get_json() == {"status": "ok"}
-    assert client.get("/readyz").get_json() == {"status": "ok"}
+    assert client.get("/readyz").get_json() == {
+        "status": "ok",
+        "workers_alive": 0,
+        "planner_last_success_age_seconds": None,
+    }
 
 
 def test_readiness_fails_when_the_database_is_gone(config: Config) -> None:
@@ -103,3 +107,16 @@ def test_gunicorn_refuses_a_bad_configuration_in_one_line(tmp_path) -> None:
     refusals = [line for line in result.stderr.splitlines() if "refuses to start" in line]
     assert len(refusals) == 1, result.stderr
     assert json.loads(refusals[0])["level"] == "ERROR"  # gunicorn's lines are JSON too
+
+
+def test_metrics_are_served_while_the_database_is_away(config: Config) -> None:
+    """They answered 503, so request errors and latency vanished during the outage."""
+    dead = create_engine_for("postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=2")
+    client = create_app(config, bind=dead).test_client()
+    client.get("/healthz")
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "bitewise_database_up 0.0" in text
+    assert 'bitewise_http_request_total{method="GET",status="200"}' in text
+    assert "bitewise_outbox_notifications" not in text  # unknown, not zero

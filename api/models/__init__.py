@@ -21,7 +21,7 @@ from api.models.enrollment import (
 )
 from api.models.organization import Organization, Role, Team, User
 from api.models.practice import MemoryState, ParameterSet, RecapLog, ReviewLog
-from api.models.push import Device, Notification, ReminderPreferences
+from api.models.push import Device, Notification, ReminderPreferences, WorkerHeartbeat
 from api.models.team_space import ModerationAction, TeamAnswer, TeamQuestion
 
 __all__ = [
@@ -55,5 +55,6 @@ __all__ = [
     "TeamQuestion",
     "User",
     "Visibility",
+    "WorkerHeartbeat",
     "XapiVoid",
 ]

@@ -95,3 +95,24 @@ class Notification(Base):
     opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+class WorkerHeartbeat(Base):
+    """A worker process says it is alive, and how its planning and sending go.
+
+    One row per worker (``host:pid``), written every few seconds; ``/metrics`` and
+    ``/readyz`` read them, so a dead worker shows at once, not only as pushes age.
+    """
+
+    __tablename__ = "worker_heartbeats"
+
+    worker_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    beat_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # The last planner run that finished, and how long it took.
+    planned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    plan_seconds: Mapped[float | None] = mapped_column()
+    plan_failures: Mapped[int] = mapped_column(Integer, default=0)
+    quota_pauses: Mapped[int] = mapped_column(Integer, default=0)
+    retries: Mapped[int] = mapped_column(Integer, default=0)
+    stopped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

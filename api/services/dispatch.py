@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -41,6 +42,9 @@ NOTIFICATIONS = cast(Table, Notification.__table__)
 DEVICES = cast(Table, Device.__table__)
 
 MAX_ATTEMPTS = 6
+# A push FCM keeps refusing for quota is given up after this many tries (it was retried
+# every 1.3 s, as FCM's Retry-After said, until it expired).
+MAX_QUOTA_ATTEMPTS = 10
 DEFAULT_QUOTA_WAIT = 60.0
 # After a 429 the worker stops claiming for this long at most (FCM's quota is per project).
 MAX_QUOTA_PAUSE = dt.timedelta(seconds=30)
@@ -79,6 +83,10 @@ class Dispatcher:
     ) -> None:
         self._sessions = sessions
         self.retry_base = retry_base
+        # Since start, for the heartbeat (threads add to them: under a lock).
+        self.quota_pauses = 0
+        self.retries = 0
+        self._counting = threading.Lock()
         self._gateway = gateway
         self._clock = clock
         self.worker_id = worker_id
@@ -277,12 +285,19 @@ class Dispatcher:
         if sent:
             return self._finish(session, row, "sent", message_ids=sent, sent_at=now), len(gone)
         if any(r.failure is Failure.QUOTA for r in failures):
-            wait = max(
+            if row.attempts >= MAX_QUOTA_ATTEMPTS:
+                error = f"quota_exceeded: FCM refused it {row.attempts} times for quota"
+                return self._finish(session, row, "failed", error=error), len(gone)
+            hinted = max(
                 (r.retry_after or DEFAULT_QUOTA_WAIT)
                 for r in failures
                 if r.failure is Failure.QUOTA
             )
-            self.paused_until = now + min(dt.timedelta(seconds=wait), MAX_QUOTA_PAUSE)
+            # Backing off too, whatever Retry-After says: a second is no pause at all.
+            wait = min(max(hinted, self.retry_base * 2 ** (row.attempts - 1)), 600)
+            self.paused_until = now + min(dt.timedelta(seconds=hinted), MAX_QUOTA_PAUSE)
+            with self._counting:
+                self.quota_pauses += 1
             return self._retry(
                 session, row, now + dt.timedelta(seconds=wait), "quota_exceeded"
             ), len(gone)
@@ -301,6 +316,9 @@ class Dispatcher:
     def _retry(
         self, session: Session | Connection, row: Claimed, at: dt.datetime, reason: str
     ) -> str:
+        with self._counting:
+            self.retries += 1
+        logger.info("push %s to user %s retries at %s: %s", row.id, row.user_id, at, reason)
         self._update(
             session,
             row,
@@ -322,6 +340,8 @@ class Dispatcher:
         message_ids: list[str | None] | None = None,
         sent_at: dt.datetime | None = None,
     ) -> str:
+        if status == "failed":
+            logger.warning("push %s to user %s failed: %s", row.id, row.user_id, error)
         values: dict[str, Any] = {"status": status, "last_error": error, "claim_expires_at": None}
         if message_ids is not None:
             values.update(fcm_message_ids=message_ids, sent_at=sent_at)

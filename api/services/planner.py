@@ -9,6 +9,7 @@ dedupe_key) writes. Running it twice, or on two machines at once, plans nothing 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,12 +32,14 @@ from api.services.reminder_context import learners_stmt
 from scheduler.reminders import Planned, plan_push
 
 RECAP_SPACING = dt.timedelta(days=3)
+logger = logging.getLogger("bitewise.planner")
 
 
 @dataclass
 class PlanReport:
     learners: int = 0
     planned: Counter[str] = field(default_factory=Counter)
+    skipped: int = 0  # learners whose planning failed (logged)
 
 
 def plan_reminders(session: Session, *, now: dt.datetime, chunk: int = 2000) -> PlanReport:
@@ -58,6 +61,9 @@ def plan_reminders(session: Session, *, now: dt.datetime, chunk: int = 2000) -> 
         if not learners:
             return report
         last_id = learners[-1]["id"]
+        known = reminder_context.usable(learners)
+        report.skipped += len(learners) - len(known)
+        learners = known
         ids = [learner["id"] for learner in learners]
         due = due_summary(session, ids, now)
         recaps = _recaps(session, ids, now)
@@ -66,39 +72,17 @@ def plan_reminders(session: Session, *, now: dt.datetime, chunk: int = 2000) -> 
         prompts = _open_prompts(session, ids)
         rows: list[dict[str, Any]] = []
         for learner in learners:
-            user_id = learner["id"]
-            rules = reminder_context.rules_of(learner)
-            days, waiting = booked[user_id]
-            for kind, payload in _wanted(due.get(user_id), recaps.get(user_id)):
-                if kind in waiting:  # one pending push per kind: it is re-checked when sent
-                    continue
-                planned = plan_push(
-                    kind, now=now, rules=rules, engagement=engagement[user_id], booked=days
+            try:
+                rows.extend(
+                    _plan_learner(
+                        learner, now, booked, engagement, due, recaps, prompts.get(learner["id"])
+                    )
                 )
-                if planned is None:
-                    continue
-                days.setdefault(planned.local_day, set()).add(kind)
-                rows.append(_row(learner, planned, payload, now))
-            for prompt, prompt_text, kind, day in _prompt_pushes(prompts.get(user_id, [])):
-                if waiting & {"apply", "follow_up"}:
-                    # One "try this" or "how did it go?" waiting at a time: two modules
-                    # finished on one day, or a follow-up still pending after "not yet",
-                    # must not put two of them on the phone at the same minute.
-                    break
-                planned = plan_push(
-                    kind,
-                    now=now,
-                    rules=rules,
-                    engagement=engagement[user_id],
-                    booked=days,
-                    not_before=day,
-                )
-                if planned is None:
-                    continue
-                days.setdefault(planned.local_day, set()).add(kind)
-                waiting.add(kind)
-                rows.append(_row(learner, planned, _prompt_payload(prompt, prompt_text, kind), now))
-                setattr(prompt, f"{kind}_planned_for", day)
+            except Exception:
+                # One learner's bad data (a zone no longer known, a preference written by
+                # hand) is logged and skipped: never a worker crashing on every restart.
+                logger.exception("planning for user %s failed; skipped", learner["id"])
+                report.skipped += 1
         if rows:
             insert = dialect_insert(session, Notification.__table__)
             inserted = session.execute(
@@ -111,6 +95,51 @@ def plan_reminders(session: Session, *, now: dt.datetime, chunk: int = 2000) -> 
             report.planned.update(inserted)
         session.commit()
         report.learners += len(learners)
+
+
+def _plan_learner(
+    learner: dict[str, Any],
+    now: dt.datetime,
+    booked: dict[int, tuple[dict[dt.date, set[str]], set[str]]],
+    engagement: dict[int, Any],
+    due: dict[int, dict[str, Any]],
+    recaps: dict[int, dict[str, Any]],
+    prompts: list[tuple[ApplicationPrompt, str]] | None,
+) -> list[dict[str, Any]]:
+    """The outbox rows one learner needs now."""
+    user_id = learner["id"]
+    rules = reminder_context.rules_of(learner)
+    days, waiting = booked[user_id]
+    rows: list[dict[str, Any]] = []
+    for kind, payload in _wanted(due.get(user_id), recaps.get(user_id)):
+        if kind in waiting:  # one pending push per kind: it is re-checked when sent
+            continue
+        planned = plan_push(kind, now=now, rules=rules, engagement=engagement[user_id], booked=days)
+        if planned is None:
+            continue
+        days.setdefault(planned.local_day, set()).add(kind)
+        rows.append(_row(learner, planned, payload, now))
+    for prompt, prompt_text, kind, day in _prompt_pushes(prompts or []):
+        if waiting & {"apply", "follow_up"}:
+            # One "try this" or "how did it go?" waiting at a time: two modules
+            # finished on one day, or a follow-up still pending after "not yet",
+            # must not put two of them on the phone at the same minute.
+            break
+        planned = plan_push(
+            kind,
+            now=now,
+            rules=rules,
+            engagement=engagement[user_id],
+            booked=days,
+            not_before=day,
+        )
+        if planned is None:
+            continue
+        days.setdefault(planned.local_day, set()).add(kind)
+        waiting.add(kind)
+        rows.append(_row(learner, planned, _prompt_payload(prompt, prompt_text, kind), now))
+        setattr(prompt, f"{kind}_planned_for", day)
+    return rows
 
 
 def _open_prompts(

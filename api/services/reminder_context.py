@@ -11,7 +11,7 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
@@ -54,11 +54,27 @@ def learners_stmt(now: dt.datetime) -> Select[Any]:
     )
 
 
+def usable(learners: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The learners whose zone this machine knows; the others are logged and left out (a
+    zone a newer tzdata dropped, or one written by hand), so one never stops the rest."""
+    kept = []
+    for learner in learners:
+        try:
+            ZoneInfo(learner["time_zone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            logger.error(
+                "user %s has an unknown time zone %r; skipped", learner["id"], learner["time_zone"]
+            )
+            continue
+        kept.append(learner)
+    return kept
+
+
 def learners_by_id(
     session: Session, ids: Sequence[int], now: dt.datetime
 ) -> dict[int, dict[str, Any]]:
     rows = session.execute(learners_stmt(now).where(User.id.in_(list(ids))))
-    return {row.id: dict(row._mapping) for row in rows}
+    return {learner["id"]: learner for learner in usable([dict(r._mapping) for r in rows])}
 
 
 def _time(value: str) -> dt.time:

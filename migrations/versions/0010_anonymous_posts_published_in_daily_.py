@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import api.db
+from api.migration_guard import refuse_data_loss
 
 
 revision = '0010'
@@ -45,6 +46,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    refuse_data_loss("reflections", "team_questions", what="the dates of published posts, and anonymous posts of erased people")
     # Posts whose author erased their data have no author to give back: they go.
     op.execute("DELETE FROM team_answers WHERE question_id IN (SELECT id FROM team_questions WHERE author_id IS NULL)")
     op.execute("DELETE FROM team_questions WHERE author_id IS NULL")

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import api.db
+from api.migration_guard import refuse_data_loss
 
 
 revision = '0011'
@@ -61,6 +62,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    refuse_data_loss("xapi_voids", "organizations", what="pending xAPI voids and each organization's pseudonym key (pseudonyms would change)")
     op.execute(
         "UPDATE users SET email = 'unverified-' || id || '@users.invalid' WHERE email IS NULL"
     )

@@ -120,6 +120,9 @@ def test_limits_fall_back_to_memory_when_redis_is_down(
     for n in range(1, 10):
         register(client, phone, n)
     assert_rate_limited(register(client, phone, 10))
+    # The operator sees that this process counts alone.
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert "bitewise_rate_limit_memory_fallback 1.0" in metrics
 
 
 def test_limits_can_be_switched_off_for_benchmarks(

@@ -98,7 +98,8 @@ def test_production_keeps_rate_limits_on() -> None:
     [
         # A listener on plain HTTP got the service account's access token.
         ("BITEWISE_FCM_ENDPOINT", "http://fcm.internal", "https"),
-        ("BITEWISE_CLAIM_TTL", "0", "BITEWISE_CLAIM_TTL must be between 10"),  # sent twice
+        ("BITEWISE_CLAIM_TTL", "0", "BITEWISE_CLAIM_TTL must be between 1"),  # sent twice
+        ("BITEWISE_CLAIM_TTL", "5", "at least 10 in production"),
         ("BITEWISE_PLAN_EVERY", "0", "turns reminders off"),
         ("BITEWISE_METRICS_TOKEN", "x", "at least 16"),
         ("PUBLIC_BASE_URL", "", "PUBLIC_BASE_URL"),

@@ -130,7 +130,7 @@ def _flask_settings(config: Config) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": config.max_request_bytes,
         "API_TITLE": API_TITLE,
         "API_VERSION": API_VERSION,
-        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_VERSION": "3.1.0",
         "OPENAPI_URL_PREFIX": "/",
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "/docs",

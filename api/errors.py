@@ -13,6 +13,7 @@ from typing import Any
 
 import marshmallow as ma
 from flask import g
+from marshmallow import validate
 
 
 class DomainError(Exception):
@@ -59,11 +60,31 @@ class Unavailable(DomainError):
     status, code = 503, "unavailable"
 
 
+# Every value ``error`` can take: the statuses' own codes, then the domain's. A test
+# checks that the code base raises no other (tests/api/test_errors.py).
+ERROR_CODES = (
+    *("bad_request", "unauthorized", "forbidden", "not_found", "method_not_allowed"),
+    *("conflict", "request_entity_too_large", "unsupported_media_type", "validation_failed"),
+    *("too_many_requests", "rate_limited", "internal_error", "service_unavailable"),
+    *("invalid", "unavailable"),
+    *("already_answered", "already_member", "auth_unavailable", "choose_organization"),
+    *("database_unavailable", "email_member", "invalid_text", "invalid_token", "item_retired"),
+    *("join_code_unknown", "json_too_deep", "last_admin", "last_admin_guard"),
+    *("lesson_published", "metrics_token", "missing_token", "module_archived"),
+    *("module_incomplete", "module_not_found", "module_not_published", "no_team"),
+    *("not_a_member", "not_hidden", "not_marked_useful", "nul_character", "prompt_closed"),
+    *("role_forbidden", "team_exists", "team_not_found", "token_expired", "user_exists"),
+    *("user_not_found",),
+)
+
+
 class ErrorSchema(ma.Schema):
     code = ma.fields.Integer(required=True, metadata={"description": "HTTP status code"})
     status = ma.fields.String(required=True, metadata={"description": "HTTP status phrase"})
     error = ma.fields.String(
-        required=True, metadata={"description": "Short machine-readable error code"}
+        required=True,
+        validate=validate.OneOf(ERROR_CODES),
+        metadata={"description": "Short machine-readable error code"},
     )
     message = ma.fields.String(required=True, metadata={"description": "What went wrong"})
     errors = ma.fields.Dict(metadata={"description": "Field errors: location -> field -> messages"})

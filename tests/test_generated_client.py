@@ -84,7 +84,16 @@ def test_an_admin_runs_the_whole_workflow_through_the_generated_client(
     from bitewise_client.api.teams import create_team
     from bitewise_client.api.users import invite_user
     from bitewise_client.api.xapi import list_xapi_statements
-    from bitewise_client.models import Assign, Error, ModuleCreate, ReviewBatch, Team, User
+    from bitewise_client.models import (
+        Assign,
+        Error,
+        Invite,
+        ModuleCreate,
+        ReviewBatch,
+        Team,
+        TeamIn,
+        User,
+    )
 
     with migrated_engine(kind, tmp_path) as engine:
         with Session(engine) as session:
@@ -103,12 +112,12 @@ def test_an_admin_runs_the_whole_workflow_through_the_generated_client(
             me = get_me.sync(client=admin)
             assert me.role.value == "admin"
 
-            team = create_team.sync(client=admin, body=Team.from_dict({"name": "Support"}))
+            team = create_team.sync(client=admin, body=TeamIn.from_dict({"name": "Support"}))
             assert isinstance(team, Team) and team.name == "Support"
             emails = [f"learner{n}@client.example" for n in range(LEARNERS)]
             for email in emails:
                 invited = invite_user.sync(
-                    client=admin, body=User.from_dict({"email": email, "team_id": team.id})
+                    client=admin, body=Invite.from_dict({"email": email, "team_id": team.id})
                 )
                 assert isinstance(invited, User) and invited.team_id == team.id
 
@@ -139,7 +148,7 @@ def test_an_admin_runs_the_whole_workflow_through_the_generated_client(
             assert module.status.value == "draft" and module.version == 0
             published = publish_module.sync(client=admin, module_id=module.id)
             assert published.status.value == "published" and published.version == 1
-            refused = create_team.sync(client=admin, body=Team.from_dict({"name": "Support"}))
+            refused = create_team.sync(client=admin, body=TeamIn.from_dict({"name": "Support"}))
             assert isinstance(refused, Error) and refused.code == 409  # the error shape, typed
 
             assign_module.sync(

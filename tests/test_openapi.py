@@ -9,7 +9,7 @@ from collections import defaultdict
 
 import pytest
 from flask import Flask
-from openapi_schema_validator import OAS30Validator
+from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
 from sqlalchemy import Integer, SmallInteger, String
 
@@ -115,7 +115,7 @@ def test_every_example_is_valid_against_its_own_schema(spec: dict) -> None:
             continue
         # The schema's $refs point into the spec's components: give them a root to resolve in.
         rooted = {"allOf": [schema], "components": spec["components"]}
-        validator = OAS30Validator(rooted, format_checker=OAS30Validator.FORMAT_CHECKER)
+        validator = OAS31Validator(rooted, format_checker=OAS31Validator.FORMAT_CHECKER)
         problems += [f"{where}: {e.json_path}: {e.message}" for e in validator.iter_errors(example)]
         checked += 1
     assert problems == []

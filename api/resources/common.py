@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import zoneinfo
 from typing import Any
 
 import marshmallow as ma
 from marshmallow import validate
+from marshmallow.schema import SchemaMeta
 from werkzeug.routing import BaseConverter, ValidationError
 
 MAX_ID = 2**31 - 1
@@ -90,7 +92,8 @@ def _within_range(day: dt.date) -> None:
 
 
 class UtcDateTime(ma.fields.AwareDateTime):
-    """ISO 8601 with an offset in; always UTC out (and into the services)."""
+    """ISO 8601 with an offset in; always UTC out (and into the services), written with
+    ``Z``: the most common TypeScript validator setup (zod's datetime) refuses ``+00:00``."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="iso", **kwargs)
@@ -106,9 +109,10 @@ class UtcDateTime(ma.fields.AwareDateTime):
     def _serialize(
         self, value: dt.datetime | None, attr: str | None, obj: Any, **kwargs: Any
     ) -> Any:
-        if value is not None:
-            value = value.astimezone(dt.UTC)
-        return super()._serialize(value, attr, obj, **kwargs)
+        if value is None:
+            return None
+        text = str(super()._serialize(value.astimezone(dt.UTC), attr, obj, **kwargs))
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class Day(ma.fields.Date):
@@ -127,3 +131,23 @@ class StoredDate(Day):
         if isinstance(value, str):
             value = dt.date.fromisoformat(value)
         return super()._serialize(value, attr, obj, **kwargs)
+
+
+class _RequiredOnTheWayOut(SchemaMeta):
+    def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> Any:
+        klass = super().__new__(mcs, name, bases, attrs)
+        for field_name, field in list(klass._declared_fields.items()):
+            if field.metadata.get("optional") or field.required or field.load_only:
+                continue
+            # A copy: an inherited field may belong to an input schema too.
+            mine = copy.copy(field)
+            mine.required = True
+            klass._declared_fields[field_name] = mine
+        return klass
+
+
+class Out(ma.Schema, metaclass=_RequiredOnTheWayOut):
+    """A response schema: every field is one the server always sends, so the spec lists it
+    as required and a generated client types it as present (a field sent only sometimes
+    says so with ``metadata={"optional": True}``). Loading never uses these schemas, so
+    ``required`` only speaks to the spec."""

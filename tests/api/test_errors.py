@@ -190,3 +190,23 @@ def test_an_invitation_without_an_address_is_422(client: FlaskClient, admin) -> 
     """Found by schemathesis once emails could be null (joined under an unverified
     address): null is what the server may send, never what an invitation may carry."""
     assert_error(client.post("/users", json={"email": None}, headers=auth(admin)), 422)
+
+
+def test_every_error_code_the_code_raises_is_in_the_specs_enum() -> None:
+    """A client that validates responses must know every ``error`` it can meet."""
+    import http
+    import re
+    from pathlib import Path
+
+    from api.errors import ERROR_CODES, DomainError, short_code
+
+    source = "\n".join(p.read_text() for p in Path("api").rglob("*.py"))
+    literal = set(re.findall(r'code="([a-z_]+)"', source))
+    literal |= set(re.findall(r'"(nul_character|invalid_text)"', source))
+    statuses = {short_code(s.value) for s in http.HTTPStatus if 400 <= s.value < 600}
+    defaults = {cls.code for cls in [DomainError, *DomainError.__subclasses__()]}
+    used = literal | defaults | {c for c in statuses if c in ERROR_CODES}
+    assert used <= set(ERROR_CODES), used - set(ERROR_CODES)
+    # And what the server really answers on a few statuses is among them.
+    for status in (400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503):
+        assert short_code(status) in ERROR_CODES, status

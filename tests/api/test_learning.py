@@ -107,7 +107,7 @@ def test_study_flow(client: FlaskClient, learner, module) -> None:
     lesson_id = module.lessons[0].id
     started = client.post(f"/learn/lessons/{lesson_id}/studied", headers=auth(learner))
     assert started.get_json()["status"] == "in_progress"
-    assert started.get_json()["started_at"] == "2026-11-02T09:00:00+00:00"
+    assert started.get_json()["started_at"] == "2026-11-02T09:00:00Z"
 
     done = client.post(f"/learn/modules/{module.id}/studied", headers=auth(learner))
     assert done.get_json()["status"] == "completed"

@@ -36,7 +36,7 @@ def test_export_holds_everything_about_me_and_nothing_about_others(
     assert data["devices"][0]["token"] == "my-phone-token-123456789"
     assert data["enrollments"][0]["status"] == "completed"
     assert "Theirs" not in str(data) and other.email not in str(data)
-    assert data["review_logs"][0]["answered_at"].endswith("+00:00")
+    assert data["review_logs"][0]["answered_at"].endswith("Z")
 
 
 def test_erasing_keeps_only_anonymous_figures(client: FlaskClient, db: Session, clock) -> None:

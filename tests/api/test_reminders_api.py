@@ -31,7 +31,7 @@ def test_registering_a_token_is_idempotent_and_it_moves_to_the_last_user(
     clock.advance(dt.timedelta(days=1))
     again = client.post("/me/devices", json={**body, "app_version": "1.5.0"}, headers=auth(learner))
     assert again.get_json()["id"] == first.get_json()["id"]
-    assert again.get_json()["last_seen_at"] == "2026-11-03T09:00:00+00:00"
+    assert again.get_json()["last_seen_at"] == "2026-11-03T09:00:00Z"
     colleague = UserFactory(organization=learner.organization)
     client.post("/me/devices", json=body, headers=auth(colleague))
     assert client.get("/me/devices", headers=auth(learner)).get_json() == []

@@ -9,7 +9,7 @@ from api import deps
 from api.auth import current_user
 from api.blueprint import Blueprint
 from api.models import Role
-from api.resources.common import Day, Id
+from api.resources.common import Day, Id, Out, UtcDateTime
 from api.services import analytics
 
 blp = Blueprint(
@@ -39,7 +39,7 @@ class AnalyticsQuerySchema(ma.Schema):
     )
 
 
-class GroupSchema(ma.Schema):
+class GroupSchema(Out):
     team_id = ma.fields.Integer(allow_none=True)
     module_id = ma.fields.Integer(allow_none=True)
     since = ma.fields.Date(metadata={"description": "Monday of the first week counted"})
@@ -54,7 +54,7 @@ class GroupSchema(ma.Schema):
     min_group_size = ma.fields.Integer()
 
 
-class WeekSchema(ma.Schema):
+class WeekSchema(Out):
     week = ma.fields.Date(metadata={"description": "Monday of the week"})
     active_learners = ma.fields.Integer(
         allow_none=True,
@@ -62,7 +62,7 @@ class WeekSchema(ma.Schema):
     )
 
 
-class HardItemSchema(ma.Schema):
+class HardItemSchema(Out):
     item_id = ma.fields.Integer()
     prompt = ma.fields.String()
     learners = ma.fields.Integer()
@@ -70,7 +70,7 @@ class HardItemSchema(ma.Schema):
     lapse_rate = ma.fields.Float(metadata={"description": "Forgotten reviews per review"})
 
 
-class MarginsSchema(ma.Schema):
+class MarginsSchema(Out):
     active_learners = ma.fields.Float(
         metadata={"description": "90 % of weekly counts are within this of the true count"}
     )
@@ -80,40 +80,50 @@ class MarginsSchema(ma.Schema):
     )
 
 
-class ReportSchema(ma.Schema):
+class ReportSchema(Out):
+    """Only ``group``, ``withheld``, ``reason`` and ``epsilon`` when withheld."""
+
     group = ma.fields.Nested(GroupSchema)
     withheld = ma.fields.Boolean()
     reason = ma.fields.String(allow_none=True)
-    released_at = ma.fields.DateTime(
+    released_at = UtcDateTime(
         metadata={
+            "optional": True,
             "description": "When the latest week shown was released: figures of state "
-            "(enrollment, recall, hard items) describe that moment"
+            "(enrollment, recall, hard items) describe that moment",
         }
     )
     epsilon = ma.fields.Float(
         metadata={"description": "Differential-privacy loss of each released figure"}
     )
-    margins = ma.fields.Nested(MarginsSchema)
+    margins = ma.fields.Nested(MarginsSchema, metadata={"optional": True})
     enrollment = ma.fields.Dict(
         keys=ma.fields.String(),
         values=ma.fields.Integer(),
-        metadata={"description": "Exact: admins see enrollments per person anyway"},
+        metadata={
+            "optional": True,
+            "description": "Exact: admins see enrollments per person anyway",
+        },
     )
-    participation = ma.fields.List(ma.fields.Nested(WeekSchema))
+    participation = ma.fields.List(ma.fields.Nested(WeekSchema), metadata={"optional": True})
     recall = ma.fields.Dict(
         keys=ma.fields.String(),
         values=ma.fields.Float(allow_none=True),
-        metadata={"description": "Noised; null unless at least K learners have practised"},
+        metadata={
+            "optional": True,
+            "description": "Noised; null unless at least K learners have practised",
+        },
     )
     application = ma.fields.Dict(
         keys=ma.fields.String(),
         values=ma.fields.Integer(allow_none=True),
         metadata={
+            "optional": True,
             "description": "Outcomes answered in the weeks shown, noised; null unless at least "
-            "K learners answered in one of them"
+            "K learners answered in one of them",
         },
     )
-    hard_items = ma.fields.List(ma.fields.Nested(HardItemSchema))
+    hard_items = ma.fields.List(ma.fields.Nested(HardItemSchema), metadata={"optional": True})
 
 
 EXAMPLE = {

@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from api.resources.common import Id, UtcDateTime
+from api.resources.common import Id, Out, UtcDateTime
 
 VISIBILITY = validate.OneOf(["private", "team", "anonymous"])
 
@@ -23,15 +23,15 @@ class ReflectionPatchSchema(ma.Schema):
     visibility = ma.fields.String(validate=VISIBILITY)
 
 
-class ReflectionSchema(ma.Schema):
+class ReflectionSchema(Out):
     id = ma.fields.String(attribute="public_id")
     body = ma.fields.String()
-    visibility = ma.fields.String()
+    visibility = ma.fields.String(validate=VISIBILITY)
     module_id = ma.fields.Integer(allow_none=True)
     shared_on = ma.fields.Date(allow_none=True)
     hidden = ma.fields.Function(
         lambda r: r.hidden_at is not None,
-        metadata={"description": "Hidden from the team by a moderator"},
+        metadata={"type": "boolean", "description": "Hidden from the team by a moderator"},
     )
     created_at = UtcDateTime()
     updated_at = UtcDateTime()
@@ -50,17 +50,22 @@ class OutcomeSchema(ma.Schema):
     reflection = ma.fields.Nested(OutcomeReflectionSchema, allow_none=True)
 
 
-class PromptSchema(ma.Schema):
+class PromptSchema(Out):
     id = ma.fields.Integer()
     module_id = ma.fields.Integer()
     module_title = ma.fields.String()
     prompt = ma.fields.String(metadata={"description": "Try this at work"})
     reflection_question = ma.fields.String()
-    status = ma.fields.String(metadata={"description": "open, answered or let_go"})
+    status = ma.fields.String(
+        validate=validate.OneOf(["open", "answered", "let_go"]),
+        metadata={"description": "open, answered or let_go (after a third 'not yet')"},
+    )
     apply_on = ma.fields.Date()
     follow_up_on = ma.fields.Date()
     postponed = ma.fields.Integer()
-    outcome = ma.fields.String(allow_none=True)
+    outcome = ma.fields.String(
+        allow_none=True, validate=validate.OneOf(["worked", "mixed", "not_yet"])
+    )
 
 
 REFLECTION_EXAMPLE = {
@@ -70,8 +75,8 @@ REFLECTION_EXAMPLE = {
     "module_id": 2,
     "shared_on": "2026-11-24",
     "hidden": False,
-    "created_at": "2026-11-24T15:02:11+00:00",
-    "updated_at": "2026-11-24T15:02:11+00:00",
+    "created_at": "2026-11-24T15:02:11Z",
+    "updated_at": "2026-11-24T15:02:11Z",
 }
 PROMPT_EXAMPLE = {
     "id": 4,

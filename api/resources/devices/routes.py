@@ -11,7 +11,9 @@ from api.limits import per_user
 from api.resources.devices.schemas import (
     DEVICE_EXAMPLE,
     PREFERENCES_EXAMPLE,
+    DeviceInSchema,
     DeviceSchema,
+    PreferencesPatchSchema,
     PreferencesSchema,
 )
 from api.services import devices
@@ -36,7 +38,7 @@ class Devices(MethodView):
     @blp.access()
     @blp.limit(per_user("10/minute"))
     @blp.arguments(
-        DeviceSchema,
+        DeviceInSchema,
         example={
             "token": "fQx3kT9zRb2:APA91bHnV0x7Lc2QmW8yZ4pD6sJ1eK3uA9tG5hN0rB",
             "platform": "android",
@@ -72,7 +74,7 @@ class Reminders(MethodView):
 
     @blp.access()
     @blp.arguments(
-        PreferencesSchema,
+        PreferencesPatchSchema,
         example={
             "window_start": "09:00",
             "quiet_start": "12:00",

@@ -3,12 +3,12 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from api.resources.common import Locale, UtcDateTime
+from api.resources.common import Locale, Out, UtcDateTime
 
 _HH_MM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use 24-hour HH:MM, e.g. 08:30.")
 
 
-class DeviceSchema(ma.Schema):
+class DeviceInSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     token = ma.fields.String(
         required=True,
@@ -23,7 +23,7 @@ class DeviceSchema(ma.Schema):
     last_seen_at = UtcDateTime(dump_only=True)
 
 
-class PreferencesSchema(ma.Schema):
+class PreferencesPatchSchema(ma.Schema):
     time_zone = ma.fields.String(
         dump_only=True, metadata={"description": "Change it with PATCH /me."}
     )
@@ -45,13 +45,22 @@ class PreferencesSchema(ma.Schema):
     )
 
 
+class DeviceSchema(Out, DeviceInSchema):
+    class Meta:
+        exclude = ("token",)  # the app's own secret: never sent back
+
+
+class PreferencesSchema(Out, PreferencesPatchSchema):
+    pass
+
+
 DEVICE_EXAMPLE = {
     "id": 4,
     "platform": "android",
     "app_version": "1.4.0",
     "locale": "de-DE",
-    "created_at": "2026-11-02T09:00:00+00:00",
-    "last_seen_at": "2026-11-25T07:58:00+00:00",
+    "created_at": "2026-11-02T09:00:00Z",
+    "last_seen_at": "2026-11-25T07:58:00Z",
 }
 PREFERENCES_EXAMPLE = {
     "time_zone": "Europe/Berlin",

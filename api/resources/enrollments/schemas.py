@@ -3,10 +3,10 @@ from __future__ import annotations
 import marshmallow as ma
 
 from api.models import EnrollmentSource, EnrollmentStatus
-from api.resources.common import Id, UtcDateTime
+from api.resources.common import Id, Out, UtcDateTime
 
 
-class EnrollmentSchema(ma.Schema):
+class EnrollmentSchema(Out):
     id = ma.fields.Integer()
     user_id = ma.fields.Integer()
     module_id = ma.fields.Integer()
@@ -45,8 +45,8 @@ ENROLLMENT_EXAMPLE = {
     "module_id": 1,
     "source": "assigned",
     "status": "in_progress",
-    "due_at": "2026-12-01T17:00:00+00:00",
-    "assigned_at": "2026-11-02T09:30:00+00:00",
-    "started_at": "2026-11-03T08:12:00+00:00",
+    "due_at": "2026-12-01T17:00:00Z",
+    "assigned_at": "2026-11-02T09:30:00Z",
+    "started_at": "2026-11-03T08:12:00Z",
     "completed_at": None,
 }

@@ -11,11 +11,12 @@ from api.blueprint import Blueprint
 from api.errors import Unavailable
 from api.metrics import ALIVE_WITHIN
 from api.models import WorkerHeartbeat
+from api.resources.common import Out
 
 blp = Blueprint("health", __name__, description="Process and database health (no auth).")
 
 
-class HealthSchema(ma.Schema):
+class HealthSchema(Out):
     status = ma.fields.String(required=True, metadata={"example": "ok"})
 
 

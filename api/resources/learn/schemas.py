@@ -8,6 +8,7 @@ from typing import Any
 import marshmallow as ma
 
 from api.models import ItemKind
+from api.resources.common import Out
 from api.resources.enrollments.schemas import ENROLLMENT_EXAMPLE, EnrollmentSchema
 
 
@@ -19,7 +20,7 @@ def model_answer(item: Any) -> str | None:
     return None
 
 
-class LearnerItemSchema(ma.Schema):
+class LearnerItemSchema(Out):
     id = ma.fields.Integer()
     revision = ma.fields.Integer()
     kind = ma.fields.Enum(ItemKind, by_value=True)
@@ -36,7 +37,7 @@ class LearnerItemSchema(ma.Schema):
     )
 
 
-class LearnerLessonSchema(ma.Schema):
+class LearnerLessonSchema(Out):
     id = ma.fields.Integer()
     position = ma.fields.Integer()
     title = ma.fields.String()
@@ -46,7 +47,7 @@ class LearnerLessonSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(LearnerItemSchema))
 
 
-class CatalogEntrySchema(ma.Schema):
+class CatalogEntrySchema(Out):
     id = ma.fields.Integer()
     title = ma.fields.String()
     summary = ma.fields.String()
@@ -90,6 +91,7 @@ LEARNER_MODULE_EXAMPLE = {
                     "kind": "single_choice",
                     "prompt": "Which part of SBI describes what you saw or heard?",
                     "options": ["Situation", "Behaviour", "Impact"],
+                    "model_answer": None,
                 }
             ],
         }

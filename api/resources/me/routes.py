@@ -11,7 +11,7 @@ from api.auth import current_user, verified_claims
 from api.blueprint import Blueprint
 from api.limits import per_identity, per_ip, per_user
 from api.models import Role, User
-from api.resources.common import UtcDateTime
+from api.resources.common import Out, UtcDateTime
 from api.resources.me.schemas import ME_EXAMPLE, JoinSchema, MePatchSchema, MeSchema
 from api.services import membership, personal_data, privacy
 
@@ -49,7 +49,7 @@ class Join(MethodView):
         )
 
 
-class PersonalDataSchema(ma.Schema):
+class PersonalDataSchema(Out):
     profile = ma.fields.Dict()
     enrollments = ma.fields.List(ma.fields.Dict())
     lesson_progress = ma.fields.List(ma.fields.Dict())
@@ -79,7 +79,10 @@ class Export(MethodView):
     @blp.response(
         200,
         PersonalDataSchema,
-        example={"profile": {"id": 2, "email": "lena@demo.bitewise.example"}, "review_logs": []},
+        example={
+            "profile": {"id": 2, "email": "lena@demo.bitewise.example"},
+            **{key: [] for key in PersonalDataSchema._declared_fields if key != "profile"},
+        },
     )
     def get(self) -> dict:
         """Everything Bitewise holds about me (reviews, memory, reflections, pushes, ...)"""
@@ -103,12 +106,12 @@ class Erase(MethodView):
         personal_data.erase(deps.session(), user=current_user(), now=deps.now())
 
 
-class PrivacyLineSchema(ma.Schema):
+class PrivacyLineSchema(Out):
     who = ma.fields.String(required=True)
     sees = ma.fields.String(required=True)
 
 
-class PrivacySchema(ma.Schema):
+class PrivacySchema(Out):
     organization = ma.fields.String(required=True)
     role = ma.fields.String(required=True)
     xapi_scope = ma.fields.String(
@@ -141,7 +144,7 @@ class Privacy(MethodView):
         return privacy.statement(deps.session(), user=current_user())
 
 
-class InvitationSchema(ma.Schema):
+class InvitationSchema(Out):
     id = ma.fields.Integer(required=True)
     organization = ma.fields.String(required=True, attribute="organization.name")
     role = ma.fields.Enum(Role, by_value=True, required=True)

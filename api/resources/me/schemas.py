@@ -4,10 +4,10 @@ import marshmallow as ma
 from marshmallow import validate
 
 from api.models import Role
-from api.resources.common import Locale, TimeZone
+from api.resources.common import Locale, Out, TimeZone
 
 
-class MeSchema(ma.Schema):
+class MeSchema(Out):
     id = ma.fields.Integer(dump_only=True)
     organization_id = ma.fields.Integer(dump_only=True)
     team_id = ma.fields.Integer(dump_only=True, allow_none=True)

@@ -15,8 +15,10 @@ from api.resources.modules.schemas import (
     MODULE_CREATE_EXAMPLE,
     MODULE_EXAMPLE,
     MODULE_SUMMARY_EXAMPLE,
+    ItemInSchema,
     ItemPatchSchema,
     ItemSchema,
+    LessonInSchema,
     LessonPatchSchema,
     LessonSchema,
     ModuleCreateSchema,
@@ -128,7 +130,7 @@ class ModuleVersions(MethodView):
             {
                 "version": 1,
                 "change": "published",
-                "created_at": "2026-11-02T09:30:00+00:00",
+                "created_at": "2026-11-02T09:30:00Z",
                 "created_by_id": 1,
                 "snapshot": {"title": "Giving useful feedback", "lessons": []},
             }
@@ -143,7 +145,7 @@ class ModuleVersions(MethodView):
 @blp.route("/modules/<id:module_id>/lessons")
 class ModuleLessons(MethodView):
     @blp.access(ADMIN)
-    @blp.arguments(LessonSchema, example=LESSON_EXAMPLE)
+    @blp.arguments(LessonInSchema, example=LESSON_EXAMPLE)
     @blp.response(201, LessonSchema, example=LESSON_OUT_EXAMPLE)
     @blp.links(
         201,
@@ -186,7 +188,7 @@ class LessonById(MethodView):
 @blp.route("/lessons/<id:lesson_id>/items")
 class LessonItems(MethodView):
     @blp.access(ADMIN)
-    @blp.arguments(ItemSchema, example=ITEM_EXAMPLE)
+    @blp.arguments(ItemInSchema, example=ITEM_EXAMPLE)
     @blp.response(201, ItemSchema, example=ITEM_OUT_EXAMPLE)
     @blp.links(
         201,

@@ -6,12 +6,12 @@ import marshmallow as ma
 from marshmallow import validate
 
 from api.models import ItemKind, ModuleStatus, Visibility
-from api.resources.common import UtcDateTime
+from api.resources.common import Out, UtcDateTime
 
 _text = validate.Length(max=20_000)
 
 
-class ItemSchema(ma.Schema):
+class ItemInSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     lesson_id = ma.fields.Integer(dump_only=True)
     position = ma.fields.Integer(dump_only=True)
@@ -46,7 +46,7 @@ class ItemPatchSchema(ma.Schema):
     explanation = ma.fields.String(validate=validate.Length(max=4000))
 
 
-class LessonSchema(ma.Schema):
+class LessonInSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     position = ma.fields.Integer(dump_only=True)
     title = ma.fields.String(required=True, validate=validate.Length(1, 200))
@@ -57,8 +57,16 @@ class LessonSchema(ma.Schema):
         load_default=list,
     )
     items = ma.fields.List(
-        ma.fields.Nested(ItemSchema), validate=validate.Length(max=50), load_default=list
+        ma.fields.Nested(ItemInSchema), validate=validate.Length(max=50), load_default=list
     )
+
+
+class ItemSchema(Out, ItemInSchema):
+    pass
+
+
+class LessonSchema(Out, LessonInSchema):
+    items = ma.fields.List(ma.fields.Nested(ItemSchema))
 
 
 class LessonPatchSchema(ma.Schema):
@@ -95,11 +103,11 @@ class ModuleCreateSchema(_ModuleFields):
     title = ma.fields.String(required=True, validate=validate.Length(1, 200))
     estimated_minutes = ma.fields.Integer(required=True, validate=validate.Range(1, 30))
     lessons = ma.fields.List(
-        ma.fields.Nested(LessonSchema), validate=validate.Length(max=30), load_default=list
+        ma.fields.Nested(LessonInSchema), validate=validate.Length(max=30), load_default=list
     )
 
 
-class ModuleSummarySchema(_ModuleFields):
+class ModuleSummarySchema(Out, _ModuleFields):
     id = ma.fields.Integer(dump_only=True)
     status = ma.fields.Enum(ModuleStatus, by_value=True, dump_only=True)
     version = ma.fields.Integer(dump_only=True)
@@ -118,7 +126,7 @@ class ModuleQuerySchema(ma.Schema):
     )
 
 
-class ModuleVersionSchema(ma.Schema):
+class ModuleVersionSchema(Out):
     version = ma.fields.Integer()
     change = ma.fields.String()
     created_at = UtcDateTime()
@@ -163,9 +171,9 @@ MODULE_SUMMARY_EXAMPLE = {
     **{k: v for k, v in MODULE_CREATE_EXAMPLE.items() if k != "lessons"},
     "status": "published",
     "version": 1,
-    "created_at": "2026-11-02T09:00:00+00:00",
-    "updated_at": "2026-11-02T09:30:00+00:00",
-    "published_at": "2026-11-02T09:30:00+00:00",
+    "created_at": "2026-11-02T09:00:00Z",
+    "updated_at": "2026-11-02T09:30:00Z",
+    "published_at": "2026-11-02T09:30:00Z",
 }
 MODULE_EXAMPLE = {
     **MODULE_SUMMARY_EXAMPLE,

@@ -8,23 +8,24 @@ from flask.views import MethodView
 from api import deps
 from api.auth import current_user
 from api.blueprint import ADMIN, Blueprint
+from api.resources.common import Out
 from api.services import outbox
 
 blp = Blueprint("outbox", __name__, description="Push delivery: depth, age, rate, failures.")
 
 
-class StatusCountSchema(ma.Schema):
+class StatusCountSchema(Out):
     status = ma.fields.String()
     kind = ma.fields.String()
     count = ma.fields.Integer()
 
 
-class ReasonCountSchema(ma.Schema):
+class ReasonCountSchema(Out):
     reason = ma.fields.String()
     count = ma.fields.Integer()
 
 
-class OutboxSchema(ma.Schema):
+class OutboxSchema(Out):
     by_status = ma.fields.List(ma.fields.Nested(StatusCountSchema))
     oldest_due_age_seconds = ma.fields.Float()
     sent_last_5_minutes = ma.fields.Integer()

@@ -9,7 +9,7 @@ from marshmallow import validate
 
 from api.input_guard import unstorable
 from api.models import ItemKind
-from api.resources.common import Id, UtcDateTime
+from api.resources.common import Id, Out, UtcDateTime
 from api.services.reviews import Rejected
 
 
@@ -73,24 +73,40 @@ class ReviewBatchSchema(ma.Schema):
     )
 
 
-class FeedbackSchema(ma.Schema):
+class FeedbackSchema(Out):
     answer = ma.fields.Dict()
     explanation = ma.fields.String()
 
 
-class ReviewOutcomeSchema(ma.Schema):
+REVIEW_ERRORS = (
+    "invalid_review",
+    "item_not_available",
+    "answered_in_future",
+    "answered_too_long_ago",
+    "invalid_answer",
+)
+
+
+class ReviewOutcomeSchema(Out):
     id = ma.fields.String(allow_none=True)
-    status = ma.fields.String(metadata={"description": "accepted or rejected"})
+    status = ma.fields.String(
+        validate=validate.OneOf(["accepted", "rejected"]),
+        metadata={"description": "accepted or rejected"},
+    )
     item_id = ma.fields.Integer(allow_none=True)
     rating = ma.fields.Integer(allow_none=True, metadata={"description": "1 again ... 4 easy"})
     correct = ma.fields.Boolean(allow_none=True)
-    error = ma.fields.String(allow_none=True)
+    error = ma.fields.String(
+        allow_none=True,
+        validate=validate.OneOf(REVIEW_ERRORS),
+        metadata={"description": "Why it was rejected (null when accepted)"},
+    )
     message = ma.fields.String(allow_none=True)
     errors = ma.fields.Dict(allow_none=True)
     feedback = ma.fields.Nested(FeedbackSchema, allow_none=True)
 
 
-class ReviewBatchResultSchema(ma.Schema):
+class ReviewBatchResultSchema(Out):
     accepted = ma.fields.Integer()
     rejected = ma.fields.Integer()
     results = ma.fields.List(ma.fields.Nested(ReviewOutcomeSchema))
@@ -103,7 +119,7 @@ class PracticeQuerySchema(ma.Schema):
     )
 
 
-class PracticeItemSchema(ma.Schema):
+class PracticeItemSchema(Out):
     id = ma.fields.Integer()
     revision = ma.fields.Integer()
     kind = ma.fields.Enum(ItemKind, by_value=True)
@@ -117,26 +133,27 @@ class PracticeItemSchema(ma.Schema):
     module_title = ma.fields.String()
 
 
-class PracticeEntrySchema(ma.Schema):
+class PracticeEntrySchema(Out):
     reason = ma.fields.String(
+        validate=validate.OneOf(["due", "deadline", "early", "new"]),
         metadata={
             "description": "due: recall below the target; deadline: above it now but not on "
             "the enrollment's due date; early: above it, worth a review anyway; new: never "
             "answered (studied)"
-        }
+        },
     )
     recall = ma.fields.Float(metadata={"description": "Predicted recall now"})
     item = ma.fields.Nested(PracticeItemSchema)
 
 
-class PracticeSetSchema(ma.Schema):
+class PracticeSetSchema(Out):
     items = ma.fields.List(ma.fields.Nested(PracticeEntrySchema))
     due_now = ma.fields.Integer()
     held_back = ma.fields.Integer(metadata={"description": "Due items left for the next days"})
     estimated_minutes = ma.fields.Float()
 
 
-class ProgressSchema(ma.Schema):
+class ProgressSchema(Out):
     module_id = ma.fields.Integer()
     title = ma.fields.String()
     items = ma.fields.Integer()
@@ -148,7 +165,7 @@ class ProgressSchema(ma.Schema):
     minutes_next_30_days = ma.fields.Float()
 
 
-class RecapSchema(ma.Schema):
+class RecapSchema(Out):
     module_id = ma.fields.Integer()
     title = ma.fields.String()
     recall_now = ma.fields.Float()
@@ -199,6 +216,7 @@ PRACTICE_ITEM_EXAMPLE = {
     "kind": "single_choice",
     "prompt": "In SBI, which part describes what you saw or heard?",
     "options": ["Situation", "Behaviour", "Impact"],
+    "model_answer": None,
     "module_id": 1,
     "module_title": "Giving useful feedback",
 }
@@ -215,7 +233,7 @@ PROGRESS_EXAMPLE = {
     "learned": 5,
     "mature": 1,
     "recall_now": 0.91,
-    "next_due_at": "2026-11-05T08:00:00+00:00",
+    "next_due_at": "2026-11-05T08:00:00Z",
     "minutes_next_7_days": 2.3,
     "minutes_next_30_days": 4.0,
 }

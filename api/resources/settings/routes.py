@@ -8,7 +8,12 @@ from flask.views import MethodView
 from api import deps
 from api.auth import current_user
 from api.blueprint import ADMIN, Blueprint
-from api.resources.settings.schemas import SETTINGS_EXAMPLE, SettingsSchema
+from api.resources.common import Out
+from api.resources.settings.schemas import (
+    SETTINGS_EXAMPLE,
+    SettingsPatchSchema,
+    SettingsSchema,
+)
 from api.services import settings
 
 blp = Blueprint(
@@ -28,7 +33,9 @@ class Settings(MethodView):
         return settings.get_settings(deps.session(), actor=current_user())
 
     @blp.access(ADMIN)
-    @blp.arguments(SettingsSchema, example={"target_retention": 0.85, "holidays": ["2026-12-24"]})
+    @blp.arguments(
+        SettingsPatchSchema, example={"target_retention": 0.85, "holidays": ["2026-12-24"]}
+    )
     @blp.response(200, SettingsSchema, example=SETTINGS_EXAMPLE)
     @blp.errors(422)
     def patch(self, changes: dict) -> object:
@@ -36,7 +43,7 @@ class Settings(MethodView):
         return settings.update_settings(deps.session(), actor=current_user(), changes=changes)
 
 
-class RetentionSchema(ma.Schema):
+class RetentionSchema(Out):
     current = ma.fields.Float(required=True, metadata={"description": "The setting in force"})
     recommended = ma.fields.Float(
         required=True,

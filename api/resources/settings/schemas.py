@@ -3,10 +3,10 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from api.resources.common import StoredDate, TimeZone
+from api.resources.common import Out, StoredDate, TimeZone
 
 
-class SettingsSchema(ma.Schema):
+class SettingsPatchSchema(ma.Schema):
     target_retention = ma.fields.Float(
         validate=validate.Range(0.70, 0.97),
         metadata={"description": "Predicted recall below which an item is due (0.70-0.97)."},
@@ -45,6 +45,10 @@ class SettingsSchema(ma.Schema):
         validate=validate.Length(max=366),
         metadata={"description": "No practice."},
     )
+
+
+class SettingsSchema(Out, SettingsPatchSchema):
+    pass
 
 
 SETTINGS_EXAMPLE = {

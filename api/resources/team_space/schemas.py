@@ -3,18 +3,21 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from api.resources.common import Id, UtcDateTime
+from api.resources.common import Id, Out, UtcDateTime
 
 POST_ID = "9f0c1e6b2a7d4c3e8b5a1f2d3c4b5a69"
 
 
-class AuthorSchema(ma.Schema):
+class AuthorSchema(Out):
     id = ma.fields.Integer()
     display_name = ma.fields.String()
 
 
-class FeedEntrySchema(ma.Schema):
-    kind = ma.fields.String(metadata={"description": "reflection or question"})
+class FeedEntrySchema(Out):
+    kind = ma.fields.String(
+        validate=validate.OneOf(["reflection", "question"]),
+        metadata={"description": "reflection or question"},
+    )
     id = ma.fields.String(metadata={"description": "Random; says nothing about order or author"})
     body = ma.fields.String()
     shared_on = ma.fields.Date(metadata={"description": "The day only"})
@@ -46,7 +49,7 @@ class AnswerInSchema(ma.Schema):
     body = ma.fields.String(required=True, validate=validate.Length(1, 4000))
 
 
-class AnswerSchema(ma.Schema):
+class AnswerSchema(Out):
     id = ma.fields.String()
     body = ma.fields.String()
     author = ma.fields.Nested(AuthorSchema)
@@ -58,7 +61,7 @@ class AnswerSchema(ma.Schema):
     mine = ma.fields.Boolean()
 
 
-class QuestionSchema(ma.Schema):
+class QuestionSchema(Out):
     id = ma.fields.String()
     body = ma.fields.String()
     asked_on = ma.fields.Date(metadata={"description": "The day only"})
@@ -84,12 +87,12 @@ class ModerationInSchema(ma.Schema):
     reason = ma.fields.String(required=True, validate=validate.Length(1, 1000))
 
 
-class ModerationSchema(ma.Schema):
+class ModerationSchema(Out):
     id = ma.fields.Integer()
     team_id = ma.fields.Integer()
     post_id = ma.fields.String()
-    post_kind = ma.fields.String(metadata={"description": "reflection, question or answer"})
-    action = ma.fields.String(metadata={"description": "hide or restore"})
+    post_kind = ma.fields.String(validate=validate.OneOf(["reflection", "question", "answer"]))
+    action = ma.fields.String(validate=validate.OneOf(["hide", "restore"]))
     reason = ma.fields.String()
     moderator = ma.fields.Nested(AuthorSchema)
     created_at = UtcDateTime()
@@ -112,7 +115,7 @@ ANSWER_EXAMPLE = {
     "id": "0b7e4f6a1c2d3e4f5a6b7c8d9e0f1a2b",
     "body": "Ask what they noticed first; then say what you saw. It stays a conversation.",
     "author": {"id": 7, "display_name": "Ana Manager"},
-    "created_at": "2026-11-24T15:20:00+00:00",
+    "created_at": "2026-11-24T15:20:00Z",
     "useful": True,
     "item_id": None,
     "mine": False,
@@ -133,6 +136,6 @@ MODERATION_EXAMPLE = {
     "action": "hide",
     "reason": "Names a colleague in a way that could hurt them.",
     "moderator": {"id": 7, "display_name": "Ana Manager"},
-    "created_at": "2026-11-24T16:00:00+00:00",
+    "created_at": "2026-11-24T16:00:00Z",
     "body": "It was Tom again, as usual.",
 }

@@ -8,7 +8,7 @@ from flask_smorest import Page
 from api import deps
 from api.auth import current_user
 from api.blueprint import ADMIN, Blueprint, page_of
-from api.resources.teams.schemas import TEAM_EXAMPLE, TeamPatchSchema, TeamSchema
+from api.resources.teams.schemas import TEAM_EXAMPLE, TeamInSchema, TeamPatchSchema, TeamSchema
 from api.services import membership
 
 blp = Blueprint("teams", __name__, description="Teams: who learns together.")
@@ -24,7 +24,7 @@ class Teams(MethodView):
         return page_of(pagination_parameters, membership.list_teams, actor=current_user())
 
     @blp.access(ADMIN)
-    @blp.arguments(TeamSchema, example={"name": "Customer Success"})
+    @blp.arguments(TeamInSchema, example={"name": "Customer Success"})
     @blp.response(201, TeamSchema, example=TEAM_EXAMPLE)
     @blp.links(
         201,

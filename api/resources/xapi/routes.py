@@ -10,7 +10,7 @@ from flask_smorest import Page
 from api import deps
 from api.auth import current_user
 from api.blueprint import ADMIN, Blueprint, page_of
-from api.resources.common import UtcDateTime
+from api.resources.common import Out, UtcDateTime
 from api.services import xapi
 
 blp = Blueprint(
@@ -26,13 +26,13 @@ class XapiQuerySchema(ma.Schema):
     until = UtcDateTime(metadata={"description": "Default: now; at most 31 days after since"})
 
 
-class StatementSchema(ma.Schema):
+class StatementSchema(Out):
     id = ma.fields.String()
     actor = ma.fields.Dict()
     verb = ma.fields.Dict()
     object_ = ma.fields.Dict(data_key="object", attribute="object")
     timestamp = ma.fields.String()
-    result = ma.fields.Dict()
+    result = ma.fields.Dict(metadata={"optional": True, "description": "Answers and outcomes only"})
 
 
 EXAMPLE = {
@@ -47,7 +47,7 @@ EXAMPLE = {
             "type": "http://adlnet.gov/expapi/activities/module",
         },
     },
-    "timestamp": "2026-11-24T15:02:11+00:00",
+    "timestamp": "2026-11-24T15:02:11Z",
 }
 
 

@@ -18,6 +18,7 @@ from api.http_headers import init_headers
 from api.input_guard import init_input_guard
 from api.limits import init_limits
 from api.metrics import init_request_metrics, metrics
+from api.operation_docs import DescriptionPlugin
 from api.operation_ids import OperationIdPlugin
 from api.request_log import configure_logging, install_request_logging
 from api.resources.analytics.routes import blp as analytics_blp
@@ -94,7 +95,7 @@ def create_app(
 
     api = BitewiseApi(
         spec_kwargs={
-            "extra_plugins": [OperationIdPlugin()],
+            "extra_plugins": [OperationIdPlugin(), DescriptionPlugin()],
             "info": {
                 "description": "Microlearning at work: content, spaced practice, reminders. "
                 "Authorize with a Firebase ID token (button 'Authorize')."
@@ -138,5 +139,15 @@ def _flask_settings(config: Config) -> dict[str, Any]:
         "OPENAPI_SWAGGER_UI_CONFIG": {"persistAuthorization": True, "tryItOutEnabled": True},
         "API_SPEC_OPTIONS": {
             "security": [{"bearerAuth": []}],
+            # Generated clients take their base URL from here (fixed: the spec is generated
+            # from code and committed, never from one deployment's address).
+            "servers": [
+                {"url": "http://127.0.0.1:8000", "description": "bin/run on this machine"},
+                {
+                    "url": "https://{host}",
+                    "description": "A deployment",
+                    "variables": {"host": {"default": "api.bitewise.example"}},
+                },
+            ],
         },
     }

@@ -27,6 +27,7 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("delete", "/me/devices/{device_id}"): "unregister_device",
     ("get", "/me/reminders"): "get_my_reminders",
     ("patch", "/me/reminders"): "update_my_reminders",
+    ("get", "/me/notifications"): "list_my_notifications",
     ("post", "/me/notifications/{notification_id}/opened"): "notification_opened",
     ("get", "/teams"): "list_teams",
     ("post", "/teams"): "create_team",

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from api.db import dialect_insert
 from api.errors import Invalid
 from api.models import Device, Notification, Organization, ReminderPreferences, User
-from api.services._query import one_or_404
+from api.services._query import one_or_404, paginate
 
 PREFERENCE_FIELDS = (
     "window_start",
@@ -134,3 +134,22 @@ def mark_opened(
         notification.opened_at = now
         session.commit()
     return notification
+
+
+INBOX_DAYS = 30
+
+
+def inbox(
+    session: Session, *, user: User, now: dt.datetime, page: int, page_size: int
+) -> tuple[list[Notification], int]:
+    """The pushes sent to the learner lately, newest first."""
+    stmt = (
+        select(Notification)
+        .where(
+            Notification.user_id == user.id,
+            Notification.status == "sent",
+            Notification.sent_at >= now - dt.timedelta(days=INBOX_DAYS),
+        )
+        .order_by(Notification.sent_at.desc(), Notification.id.desc())
+    )
+    return paginate(session, stmt, page=page, page_size=page_size)

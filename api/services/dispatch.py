@@ -344,7 +344,8 @@ class Dispatcher:
             logger.warning("push %s to user %s failed: %s", row.id, row.user_id, error)
         values: dict[str, Any] = {"status": status, "last_error": error, "claim_expires_at": None}
         if message_ids is not None:
-            values.update(fcm_message_ids=message_ids, sent_at=sent_at)
+            # What went out (built at send time), for the inbox to show the same.
+            values.update(fcm_message_ids=message_ids, sent_at=sent_at, payload=row.payload)
         self._update(session, row, **values)
         return status
 

@@ -89,6 +89,7 @@ OPERATIONS = [
     Op("delete", "/me/devices/{device_id}", MEMBER),
     Op("get", "/me/reminders", MEMBER),
     Op("patch", "/me/reminders", MEMBER, {"max_per_day": 1}),
+    Op("get", "/me/notifications", MEMBER),
     Op("post", "/me/notifications/{notification_id}/opened", MEMBER),
     Op("get", "/outbox", ADMIN),
     Op("get", "/learn/prompts", MEMBER),

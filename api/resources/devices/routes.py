@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from flask.views import MethodView
+from flask_smorest import Page
 
 from api import deps
 from api.auth import current_user
-from api.blueprint import Blueprint
+from api.blueprint import Blueprint, page_of
 from api.limits import per_user
+from api.push.messages import render
+from api.resources.devices.push_schemas import INBOX_EXAMPLE, InboxEntrySchema
 from api.resources.devices.schemas import (
     DEVICE_EXAMPLE,
     PREFERENCES_EXAMPLE,
@@ -89,6 +92,23 @@ class Reminders(MethodView):
         return devices.update_preferences(deps.session(), user=current_user(), changes=changes)
 
 
+@blp.route("/notifications")
+class Inbox(MethodView):
+    @blp.access()
+    @blp.response(200, InboxEntrySchema(many=True), example=[INBOX_EXAMPLE])
+    @blp.paginate()
+    def get(self, pagination_parameters: Page) -> list:
+        """Pushes I was sent, newest first (an in-app inbox)
+
+        What each phone showed (title and body in the learner's language) and the data it
+        carried, with whether it was opened: an app can list them and report opens without
+        reading ids out of a push. The last 30 days.
+        """
+        me = current_user()
+        rows = page_of(pagination_parameters, devices.inbox, user=me, now=deps.now())
+        return [inbox_entry(row, me.locale) for row in rows]
+
+
 @blp.route("/notifications/<id:notification_id>/opened")
 class Opened(MethodView):
     @blp.access()
@@ -100,3 +120,16 @@ class Opened(MethodView):
         devices.mark_opened(
             deps.session(), user=current_user(), notification_id=notification_id, now=deps.now()
         )
+
+
+def inbox_entry(row, locale: str) -> dict:
+    title, body, data = render(row.payload, locale=locale, notification_id=row.id)
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "sent_at": row.sent_at,
+        "opened_at": row.opened_at,
+        "title": title,
+        "body": body,
+        "data": data,
+    }

@@ -76,8 +76,7 @@ class TeamFeed(MethodView):
     @blp.response(200, FeedEntrySchema(many=True), example=[FEED_EXAMPLE])
     @blp.paginate()
     def get(self, pagination_parameters: Page, team_id: int | None = None) -> list:
-        """My team's shared reflections and questions: by day, in no order that gives an
-        author away"""
+        """My team's shared reflections and questions, by day"""
         me = current_user()
         entries = page_of(
             pagination_parameters, team_space.feed, user=me, team_id=team_id, now=deps.now()
@@ -185,8 +184,7 @@ class AnswerToItem(MethodView):
     )
     @blp.errors(404, 409, 422)
     def post(self, data: dict, answer_id: str) -> Any:
-        """Turn a useful answer into a practice item (a new module version; everyone
-        enrolled practises it)"""
+        """Turn a useful answer into a practice item (a new module version)"""
         item, created = team_space.make_item(
             deps.session(), user=current_user(), public_id=answer_id, data=data, now=deps.now()
         )

@@ -16,6 +16,8 @@ stuck for good). Their schema rejects such a review on its own (``unstorable``).
 
 from __future__ import annotations
 
+import json
+import uuid
 from typing import Any
 
 from flask import Flask, request
@@ -91,3 +93,40 @@ def refuse_unstorable_input() -> None:
 
 def init_input_guard(app: Flask) -> None:
     app.before_request(refuse_unstorable_input)
+    app.wsgi_app = KnownMethodsOnly(app.wsgi_app)  # type: ignore[method-assign]
+
+
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+class KnownMethodsOnly:
+    """A method no route has (``FOO``, ``PROPFIND``) is answered 405 here, before Flask:
+    request metrics label by method, and a client inventing methods would otherwise make
+    new series without bound."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict, start_response: Any) -> Any:
+        if environ.get("REQUEST_METHOD", "GET") in KNOWN_METHODS:
+            return self.app(environ, start_response)
+        request_id = uuid.uuid4().hex[:16]
+        body = json.dumps(
+            {
+                "code": 405,
+                "status": "Method Not Allowed",
+                "error": "method_not_allowed",
+                "message": "This method is not allowed on this address.",
+                "request_id": request_id,
+            }
+        ).encode()
+        start_response(
+            "405 METHOD NOT ALLOWED",
+            [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(body))),
+                ("Allow", ", ".join(sorted(KNOWN_METHODS))),
+                ("X-Request-ID", request_id),
+            ],
+        )
+        return [body]

@@ -34,7 +34,7 @@ from api import deps
 from api.config import Config
 from api.errors import Unauthorized
 from api.models import WorkerHeartbeat
-from api.services.outbox import outbox_stats
+from api.services.outbox import outbox_stats, totals
 
 metrics = Blueprint("metrics", __name__)
 REQUESTS = "bitewise.http_metrics"
@@ -143,19 +143,24 @@ class DatabaseCollector(Collector):
             "Age of the oldest notification due and not yet sent",
             value=stats["oldest_due_age_seconds"],
         )
-        yield GaugeMetricFamily(
-            "bitewise_push_sent_last_5_minutes",
-            "Pushes sent in the last five minutes",
-            value=stats["sent_last_5_minutes"],
+        counts = totals(session)
+        yield CounterMetricFamily(
+            "bitewise_push_sent", "Pushes FCM accepted, ever", value=counts["sent"]
         )
-        failures = GaugeMetricFamily(
-            "bitewise_push_failures_last_24h",
-            "Pushes not sent in the last day, by reason",
+        failed = CounterMetricFamily(
+            "bitewise_push_failed", "Pushes FCM or the device refused, by reason", labels=["reason"]
+        )
+        for reason, count in sorted(counts["failed"].items()):
+            failed.add_metric([reason], count)
+        yield failed
+        dropped = CounterMetricFamily(
+            "bitewise_push_dropped",
+            "Pushes not sent on purpose (practised, settings changed, too late), by reason",
             labels=["reason"],
         )
-        for row in stats["failures_last_24h"]:
-            failures.add_metric([row["reason"]], row["count"])
-        yield failures
+        for reason, count in sorted(counts["dropped"].items()):
+            dropped.add_metric([reason], count)
+        yield dropped
 
 
 @metrics.route("/metrics")

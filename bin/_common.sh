@@ -65,3 +65,17 @@ ensure_chromium() {
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
 }
+
+# Prometheus' promtool checks /metrics in the suite (Debian's prometheus package).
+ensure_promtool() {
+    if command -v promtool >/dev/null 2>&1; then
+        return
+    fi
+    if [ "$(id -u)" != 0 ]; then
+        echo "promtool is missing and we are not root: install Debian's 'prometheus' package." >&2
+        exit 1
+    fi
+    echo "==> installing Debian's prometheus package for promtool (once)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+}

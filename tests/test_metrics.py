@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
+import pytest
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.orm import Session
@@ -24,6 +26,7 @@ def test_outbox_metrics(client: FlaskClient, db: Session, clock) -> None:
     NotificationFactory(send_at=clock.now() - dt.timedelta(seconds=90))
     NotificationFactory(status="sent", sent_at=clock.now() - dt.timedelta(minutes=2))
     NotificationFactory(status="failed", last_error="invalid_argument: bad token")
+    NotificationFactory(status="obsolete", last_error="no longer enough due")
     response = client.get("/metrics")
     assert response.status_code == 200 and response.mimetype == "text/plain"
     # One charset, as Prometheus parses it (mimetype= had added a second).
@@ -33,8 +36,10 @@ def test_outbox_metrics(client: FlaskClient, db: Session, clock) -> None:
         values[("bitewise_outbox_notifications", (("kind", "recap"), ("status", "pending")))] == 1
     )
     assert values[("bitewise_outbox_oldest_due_seconds", ())] == 90
-    assert values[("bitewise_push_sent_last_5_minutes", ())] == 1
-    assert values[("bitewise_push_failures_last_24h", (("reason", "invalid_argument"),))] == 1
+    assert values[("bitewise_push_sent_total", ())] == 1
+    assert values[("bitewise_push_failed_total", (("reason", "invalid_argument"),))] == 1
+    # Dropped on purpose is not a failure: an alert on failures must not fire for it.
+    assert values[("bitewise_push_dropped_total", (("reason", "no longer enough due"),))] == 1
 
 
 def test_metrics_need_the_token_when_one_is_set(config, connection, clock, db: Session) -> None:
@@ -100,3 +105,36 @@ def test_workers_show_in_metrics_and_readiness(
     assert values[("bitewise_database_up", ())] == 1
     ready = client.get("/readyz").get_json()
     assert ready["workers_alive"] == 1 and ready["planner_last_success_age_seconds"] == 120
+
+
+def test_junk_methods_do_not_grow_the_series(client: FlaskClient, db: Session) -> None:
+    """The method label copied whatever a client sent: unauthenticated junk methods made
+    new series without bound."""
+    for junk in ("FOO", "BAR", "SPAM", "PROPFIND"):
+        response = client.open("/healthz", method=junk)
+        assert response.status_code == 405 and response.get_json()["error"] == "method_not_allowed"
+    text = client.get("/metrics").get_data(as_text=True)
+    methods = {
+        s.labels.get("method") for f in text_string_to_metric_families(text) for s in f.samples
+    }
+    assert methods - {None} <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+
+def test_promtool_accepts_the_metrics(client: FlaskClient, db: Session, clock) -> None:
+    """Prometheus' own checker (Debian's prometheus package; bin/test installs it)."""
+    import shutil
+    import subprocess
+
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        if os.environ.get("BITEWISE_REQUIRE_PROMTOOL") == "1":
+            pytest.fail("promtool is missing: bin/test installs Debian's prometheus package")
+        pytest.skip("promtool is not installed")
+    NotificationFactory(status="failed", last_error="invalid_argument: bad token")
+    client.get("/healthz")
+    text = client.get("/metrics").get_data(as_text=True)
+    checked = subprocess.run(
+        [promtool, "check", "metrics"], input=text, capture_output=True, text=True, timeout=30
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.strip() == "" and checked.stderr.strip() == ""

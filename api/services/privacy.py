@@ -42,6 +42,11 @@ def statement(session: Session, *, user: User) -> dict[str, Any]:
             "in it, but admins can tell who completed what from the enrollments.",
         },
         {
+            "who": "admins",
+            "sees": "Which reminders are planned for you and sent to you, and when (to answer "
+            "'why did I get no reminder?'), not whether you opened them.",
+        },
+        {
             "who": "admins and your team's manager",
             "sees": f"Weekly figures of groups of at least {k} learners with data, with "
             f"noise (differential privacy, epsilon {EPSILON:g} per figure): never yours "

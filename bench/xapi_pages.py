@@ -3,10 +3,11 @@
 Run:
     .venv/bin/python bench/xapi_pages.py --reviews 300000 [--learners 2000]
 
-Seeds (COPY) a fresh database ``bitewise_bench_xapi``: one organization, one module of 20
-items, ``--learners`` learners and ``--reviews`` answers spread over the last 30 days.
-Then an admin asks ``GET /xapi/statements`` for those 30 days, 100 a page: the first page,
-one in the middle and the last. For each: the median time of 3 requests and the peak of
+Seeds (COPY) a fresh database ``bitewise_bench_xapi``: one organization (export scope
+``activity``), ``--learners`` learners and ``--reviews`` answer statements stored over the
+last 30 days, as ``xapi_statements`` rows (the export reads them as written). Then an admin
+asks ``GET /xapi/statements`` for those 30 days, 100 a page: the first page, one in the
+middle and the last (by cursor). For each: the median time of 3 requests and the peak of
 Python memory allocated while serving one (tracemalloc).
 """
 
@@ -17,6 +18,7 @@ import datetime as dt
 import json
 import sys
 import time
+import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -34,7 +36,9 @@ def seed(url: str, learners: int, reviews: int, now: dt.datetime) -> None:
     t = now.isoformat()
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         cur.execute(
-            "INSERT INTO organizations (id, name, created_at) VALUES (1, 'Record Co', %s)", (now,)
+            "INSERT INTO organizations (id, name, created_at, xapi_scope, pseudonym_key) "
+            "VALUES (1, 'Record Co', %s, 'activity', %s)",
+            (now, "k" * 64),
         )
         insert_module(cur, now, ITEMS)
         copy_rows(
@@ -49,15 +53,23 @@ def seed(url: str, learners: int, reviews: int, now: dt.datetime) -> None:
             ),
         )
         month = 30 * 24 * 3600
+        statement = json.dumps(
+            {
+                "actor": {"objectType": "Agent", "account": {"homePage": "h", "name": "n"}},
+                "verb": {"id": "http://adlnet.gov/expapi/verbs/answered"},
+                "object": {"id": "https://xapi.bitewise.app/o/1/items/1"},
+                "result": {"success": True, "response": "1"},
+                "timestamp": t[:10] + "T00:00:00Z",
+            }
+        ).replace("\\", "\\\\")
         copy_rows(
             cur,
-            "review_logs",
-            "organization_id, user_id, item_id, item_revision, client_review_id, answered_at, "
-            "received_at, duration_ms, response, rating, correct",
+            "xapi_statements",
+            "organization_id, statement_id, verb, user_id, stored_at, statement",
             (
-                f"1\t{2 + r % (learners - 1)}\t{1 + r % ITEMS}\t1\tr{r}\t"
-                f"{(now - dt.timedelta(seconds=month * r / reviews)).isoformat()}\t{t}\t"
-                f"4000\t{{}}\t3\ttrue\n"
+                f"1\t{uuid.UUID(int=r)}\tanswered\t{2 + r % (learners - 1)}\t"
+                f"{(now - dt.timedelta(seconds=month * (reviews - r) / reviews)).isoformat()}"
+                f"\t{statement}\n"
                 for r in range(reviews)
             ),
         )
@@ -81,26 +93,23 @@ def main() -> None:
     client, headers = signed_in_client(engine, uid="x1", email="x1@record.example")
     period = {
         "since": (now - dt.timedelta(days=30, minutes=1)).isoformat(),
-        "until": (now + dt.timedelta(minutes=1)).isoformat(),
-        "page_size": 100,
+        "limit": 100,
     }
 
-    def get(page: int):
+    def get(cursor: int):
         response = client.get(
-            "/xapi/statements", query_string={**period, "page": page}, headers=headers
+            "/xapi/statements", query_string={**period, "cursor": cursor}, headers=headers
         )
         assert response.status_code == 200, response.get_json()
         return response
 
-    total = json.loads(get(1).headers["X-Pagination"])["total"]
-    last = -(-total // 100)
-    print(f"statements in the period: {total:,} ({last:,} pages of 100)")
+    print(f"statements in the period: {args.reviews:,} ({args.reviews // 100:,} pages of 100)")
     print("| page | median of 3 | peak Python memory |")
     print("|---|---|---|")
-    for page in (1, last // 2, last):
-        response, figures = measure(lambda page=page: get(page))
-        assert len(response.get_json()) == (100 if page < last else total - 100 * (last - 1))
-        print(f"| {page:,} | {figures} |")
+    for name, cursor in (("first", 0), ("middle", args.reviews // 2), ("last", args.reviews - 100)):
+        response, figures = measure(lambda cursor=cursor: get(cursor))
+        assert len(response.get_json()["statements"]) == 100
+        print(f"| {name} | {figures} |")
 
 
 if __name__ == "__main__":

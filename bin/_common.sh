@@ -79,3 +79,21 @@ ensure_promtool() {
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 }
+
+# A real learning record store (Ralph, from PyPI) validates our xAPI statements in the
+# suite. It lives in its own environment: its pins must not steer the app's.
+ensure_ralph() {
+    export BITEWISE_RALPH="$ROOT/.venv-ralph/bin/ralph"
+    local want="ralph-malph[cli,lrs]==5.1.0 requests"
+    local stamp
+    stamp=".venv-ralph/.installed-$(echo "$want" | sha256sum | cut -c1-16)"
+    if [ -f "$stamp" ]; then
+        return
+    fi
+    echo "==> installing the Ralph learning record store for the xAPI test (once)"
+    rm -rf .venv-ralph
+    "$(find_python)" -m venv .venv-ralph
+    # shellcheck disable=SC2086
+    .venv-ralph/bin/python -m pip install --quiet $want
+    touch "$stamp"
+}

@@ -1,7 +1,7 @@
 """All models, importable from one place (Alembic reads ``Base.metadata`` through this)."""
 
 from api.db import Base
-from api.models.analytics import AnalyticsRelease, XapiVoid
+from api.models.analytics import AnalyticsRelease, XapiStatement
 from api.models.application import ApplicationPrompt, Reflection
 from api.models.content import (
     Item,
@@ -56,5 +56,5 @@ __all__ = [
     "User",
     "Visibility",
     "WorkerHeartbeat",
-    "XapiVoid",
+    "XapiStatement",
 ]

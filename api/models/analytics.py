@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.db import Base, UTCDateTime, intpk
+from api.db import Base, UTCDateTime, bigpk, intpk
 
 
 class AnalyticsRelease(Base):
@@ -32,15 +32,22 @@ class AnalyticsRelease(Base):
     figures: Mapped[dict[str, Any]] = mapped_column()
 
 
-class XapiVoid(Base):
-    """A statement exported (or exportable) about a person who has since erased their data:
-    the next export carries an xAPI voiding statement for it, so that a record store that
-    took it marks it void."""
+class XapiStatement(Base):
+    """An xAPI statement as exported, written once when its record is stored and never
+    changed: a record store that took it must get the same content under the same id.
 
-    __tablename__ = "xapi_voids"
-    __table_args__ = (Index("ix_xapi_voids_org_time", "organization_id", "voided_at"),)
+    ``id`` orders the export (the cursor); ``stored_at`` is when the record reached the
+    server, which is what an export's period means (xAPI's ``stored``). ``user_id`` is kept
+    only to find a person's statements on erasure (they are then deleted, and voided).
+    """
 
-    id: Mapped[intpk]
+    __tablename__ = "xapi_statements"
+    __table_args__ = (Index("ix_xapi_statements_org_stored", "organization_id", "stored_at", "id"),)
+
+    id: Mapped[bigpk]
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     statement_id: Mapped[str] = mapped_column(String(36), unique=True)
-    voided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    verb: Mapped[str] = mapped_column(String(12))  # completed|answered|tried|voided
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    stored_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    statement: Mapped[dict[str, Any]] = mapped_column()

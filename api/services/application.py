@@ -10,8 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.errors import Conflict, Invalid, NotFound
-from api.models import ApplicationPrompt, Module, Organization, ReminderPreferences, User
-from api.services import reflections
+from api.models import (
+    ApplicationPrompt,
+    Enrollment,
+    Module,
+    Organization,
+    ReminderPreferences,
+    User,
+)
+from api.services import reflections, xapi_statements
 from scheduler.load import next_practice_day
 from scheduler.timing import local_date
 
@@ -101,6 +108,26 @@ def answer(
             _schedule(session, user, prompt, now)
     else:
         prompt.status, prompt.answered_at = "answered", now
+        enrollment_id = session.scalar(
+            select(Enrollment.id).where(
+                Enrollment.user_id == user.id, Enrollment.module_id == module.id
+            )
+        )
+        xapi_statements.store(
+            session,
+            [
+                xapi_statements.tried(
+                    user.organization,
+                    prompt_id=prompt.id,
+                    user_id=user.id,
+                    module_id=module.id,
+                    title=module.title,
+                    outcome=outcome,
+                    enrollment_id=enrollment_id,
+                    at=now,
+                )
+            ],
+        )
     if data.get("reflection"):
         reflections.create(
             session,

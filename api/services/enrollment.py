@@ -25,7 +25,7 @@ from api.models import (
     User,
     Visibility,
 )
-from api.services import application, memory
+from api.services import application, memory, xapi_statements
 from api.services._query import one_or_404, paginate, require_role
 
 
@@ -252,6 +252,20 @@ def mark_module_studied(
         enrollment.status = EnrollmentStatus.COMPLETED
         enrollment.started_at = enrollment.started_at or now
         enrollment.completed_at = now
+        session.flush()
+        xapi_statements.store(
+            session,
+            [
+                xapi_statements.completed(
+                    user.organization,
+                    enrollment_id=enrollment.id,
+                    user_id=user.id,
+                    module_id=module.id,
+                    title=module.title,
+                    at=now,
+                )
+            ],
+        )
     application.start(session, user=user, module=module, now=now)
     session.flush()
     memory.expose(

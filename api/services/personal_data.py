@@ -28,7 +28,7 @@ from api.models import (
     TeamQuestion,
     User,
 )
-from api.services import xapi
+from api.services import xapi_statements
 
 # Tables holding a learner's own rows, by the column naming them.
 OWN_ROWS: list[tuple[type[Base], str]] = [
@@ -92,7 +92,7 @@ def erase(session: Session, *, user: User, now: dt.datetime) -> None:
             "You are the organization's last admin: make someone else admin first.",
             code="last_admin",
         )
-    xapi.void_person(session, user=user, now=now)
+    xapi_statements.void_person(session, org=user.organization, user_id=user.id, now=now)
     session.execute(
         update(Reflection)
         .where(Reflection.author_id == user.id, Reflection.visibility == "anonymous")

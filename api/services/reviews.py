@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.db import dialect_insert
 from api.models import Enrollment, EnrollmentStatus, Item, Module, ModuleStatus, ReviewLog, User
+from api.services import xapi_statements
 from api.services.memory import model_for, rebuild_states
 from scheduler.grading import Confidence, GradingError, grade
 
@@ -103,6 +104,7 @@ def record_reviews(
         rebuild_states(
             session, user=user, item_modules=touched, model=model, parameter_set_id=parameter_set_id
         )
+        _write_statements(session, user, list(fresh), items, now)
         session.commit()
 
     # Accepted outcomes come from what is stored, so a retry reports exactly the same.
@@ -210,3 +212,56 @@ def _answer_keys(session: Session, item_ids: set[int]) -> dict[int, dict[str, An
         item_id: {"answer": answer, "explanation": explanation}
         for item_id, answer, explanation in rows
     }
+
+
+def _write_statements(
+    session: Session, user: User, client_ids: list[str], items: dict[int, Item], now: dt.datetime
+) -> None:
+    """Each new answer as the xAPI statement it will be exported as, with the item worded
+    as it was answered (a later edit must not change an exported statement)."""
+    logs = list(
+        session.scalars(
+            select(ReviewLog).where(
+                ReviewLog.user_id == user.id,
+                ReviewLog.client_review_id.in_(client_ids),
+                ReviewLog.received_at == now,
+            )
+        )
+    )
+    modules = {item.module_id for item in items.values()}
+    titles = dict(
+        session.execute(select(Module.id, Module.title).where(Module.id.in_(modules))).all()
+    )
+    enrollments = dict(
+        session.execute(
+            select(Enrollment.module_id, Enrollment.id).where(
+                Enrollment.user_id == user.id, Enrollment.module_id.in_(modules)
+            )
+        ).all()
+    )
+    org = user.organization
+    xapi_statements.store(
+        session,
+        (
+            xapi_statements.answered(
+                org,
+                log_id=log.id,
+                user_id=user.id,
+                module_id=item.module_id,
+                module_title=titles.get(item.module_id, ""),
+                enrollment_id=enrollments.get(item.module_id),
+                item_id=item.id,
+                kind=item.kind,
+                prompt=item.prompt,
+                options=item.options,
+                response=log.response,
+                rating=log.rating,
+                correct=log.correct,
+                duration_ms=log.duration_ms,
+                answered_at=log.answered_at,
+                stored_at=now,
+            )
+            for log in logs
+            for item in (items[log.item_id],)
+        ),
+    )

@@ -18,7 +18,7 @@ from api.http_headers import init_headers
 from api.input_guard import init_input_guard
 from api.limits import init_limits
 from api.metrics import init_request_metrics, metrics
-from api.operation_docs import DescriptionPlugin
+from api.operation_docs import DescriptionPlugin, typed_enum
 from api.operation_ids import OperationIdPlugin
 from api.request_log import configure_logging, install_request_logging
 from api.resources.analytics.routes import blp as analytics_blp
@@ -98,11 +98,18 @@ def create_app(
             "extra_plugins": [OperationIdPlugin(), DescriptionPlugin()],
             "info": {
                 "description": "Microlearning at work: content, spaced practice, reminders. "
-                "Authorize with a Firebase ID token (button 'Authorize')."
+                "Authorize with a Firebase ID token (button 'Authorize').",
+                "contact": {
+                    "name": "Bitewise engineering",
+                    "email": "engineering@bitewise.app",
+                    "url": "https://bitewise.app",
+                },
+                "license": {"name": "Proprietary", "url": "https://bitewise.app/terms"},
             },
         }
     )
     api.init_app(app)
+    api.ma_plugin.converter.add_attribute_function(typed_enum)
     api.register_converter(IdConverter, id_converter_schema)
     api.register_converter(PublicIdConverter, public_id_converter_schema)
     api.spec.components.security_scheme(

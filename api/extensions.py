@@ -6,6 +6,7 @@ import http
 import time
 from typing import Any
 
+import flask
 import flask_smorest
 from flask import current_app
 from flask_limiter.errors import RateLimitExceeded
@@ -40,6 +41,22 @@ _RETRY_AFTER = {
 
 class BitewiseApi(flask_smorest.Api):
     ERROR_SCHEMA = ErrorSchema
+
+    def _openapi_json(self) -> Any:
+        """The spec as this deployment serves it: this deployment first among the servers,
+        so that Swagger UI's "Try it out" calls the host it was loaded from (it takes the
+        first server; the committed spec's first is bin/run's address)."""
+        spec = self.spec.to_dict()  # not a copy: apispec hands out its own options dict
+        config = current_app.config["BITEWISE"]
+        here = {
+            "url": config.public_base_url or "/",
+            "description": "This deployment (the host serving this spec)",
+        }
+        others = [s for s in spec.get("servers", []) if s["url"] != here["url"]]
+        spec = {**spec, "servers": [here, *others]}
+        return current_app.response_class(
+            flask.json.dumps(spec, indent=2, sort_keys=False), mimetype="application/json"
+        )
 
     def _register_error_handlers(self) -> None:
         super()._register_error_handlers()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
 from apispec import BasePlugin
 
 _REVIEWS = """\
@@ -179,8 +180,48 @@ DESCRIPTIONS: dict[tuple[str, str], str] = {
 }
 
 
+# Path and paging parameters, the same wherever they appear.
+PARAMETERS: dict[str, str] = {
+    "answer_id": "A team answer's id (the `id` of an answer in GET /team/questions/{question_id}).",
+    "device_id": "A device's id, from POST or GET /me/devices.",
+    "enrollment_id": "An enrollment's id, from GET or POST /enrollments.",
+    "invitation_id": "An invitation's id, from GET /me/invitations.",
+    "item_id": "An item's id, from GET /modules/{module_id}.",
+    "lesson_id": "A lesson's id, from the module that holds it.",
+    "module_id": "A module's id, from the module lists (GET /modules, GET /learn/modules).",
+    "notification_id": "A push's id: `notification_id` in its data, or `id` in "
+    "GET /me/notifications.",
+    "post_id": "A team post's id (question or answer), from GET /team/feed or /team/moderation.",
+    "prompt_id": "An application prompt's id, from GET /learn/prompts or a push's data.",
+    "public_id": "A reflection's id, from GET /learn/reflections.",
+    "question_id": "A team question's id, from GET /team/feed.",
+    "team_id": "A team's id, from GET /teams.",
+    "user_id": "A member's id, from GET /users.",
+    "page": "The page to return, from 1. The `X-Pagination` response header gives the "
+    "total and the number of pages.",
+    "page_size": "Entries per page.",
+}
+
+
+def _describe(parameters: list[Any]) -> None:
+    for parameter in parameters:
+        name = parameter.get("name") if isinstance(parameter, dict) else None
+        if name in PARAMETERS and not parameter.get("description"):
+            parameter["description"] = PARAMETERS[name]
+
+
 class DescriptionPlugin(BasePlugin):
-    """Adds the description of each operation whose docstring gave only a summary."""
+    """Adds the description of each operation whose docstring gave only a summary, and of
+    each path or paging parameter."""
+
+    def path_helper(
+        self,
+        path: str | None = None,
+        operations: dict | None = None,
+        parameters: list[dict] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        _describe(parameters or [])
 
     def operation_helper(
         self, path: str | None = None, operations: dict | None = None, **kwargs: Any
@@ -190,3 +231,17 @@ class DescriptionPlugin(BasePlugin):
                 continue
             if (method, path) in DESCRIPTIONS:
                 operation["description"] = DESCRIPTIONS[method, path]
+        for operation in (operations or {}).values():
+            _describe(operation.get("parameters", []))
+
+
+def typed_enum(self: Any, field: ma.fields.Field, ret: dict[str, Any], **_: Any) -> dict[str, Any]:
+    """An apispec attribute function: marshmallow's Enum fields by value come out as a bare
+    ``enum`` with no ``type``; generators then type them as "any of these values", and
+    validators accept a number where a string is due. Name the type."""
+    if not isinstance(field, ma.fields.Enum) or "type" in ret:
+        return {}
+    values = [v for v in ret.get("enum", []) if v is not None]
+    if not values or not all(isinstance(v, str) for v in values):
+        return {}
+    return {"type": ["string", "null"] if field.allow_none else "string"}

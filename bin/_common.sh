@@ -97,3 +97,21 @@ ensure_ralph() {
     .venv-ralph/bin/python -m pip install --quiet $want
     touch "$stamp"
 }
+
+# The API contract tests lint the spec and run a generated TypeScript client
+# (clients/typescript: Redocly CLI, Spectral, @hey-api/openapi-ts, TypeScript).
+ensure_node_tools() {
+    if ! command -v npm >/dev/null 2>&1 ||
+        ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a==20&&b>=19)?0:1)'; then
+        echo "The API contract tests need Node.js 20.19 or newer with npm (found: $(node --version 2>/dev/null || echo none))." >&2
+        exit 1
+    fi
+    local stamp
+    stamp="clients/typescript/node_modules/.installed-$(sha256sum clients/typescript/package-lock.json | cut -c1-16)"
+    if [ -f "$stamp" ]; then
+        return
+    fi
+    echo "==> installing the Node tools for the API contract tests (once per change of package-lock.json)"
+    (cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error)
+    touch "$stamp"
+}

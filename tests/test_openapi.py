@@ -255,18 +255,62 @@ def test_the_errors_to_retry_come_as_documented(spec: dict) -> None:
         assert int(response.headers["Retry-After"]) >= 1 and "Retry-After" in documented["headers"]
 
 
-def test_every_filter_says_what_it_does(spec: dict) -> None:
-    """Swagger UI shows a query parameter's description beside its box; page and page_size
-    explain themselves."""
+def test_every_parameter_says_what_it_is(spec: dict) -> None:
+    """Swagger UI shows a parameter's description beside its box; a generated client puts
+    it on the argument. Path ids say where to find them."""
     missing = [
-        f"{method.upper()} {path}: {parameter['name']}"
-        for path, method, operation in operations(spec)
-        for parameter in operation.get("parameters", [])
-        if parameter.get("in") == "query"
-        and parameter["name"] not in ("page", "page_size")
-        and not parameter.get("description")
+        f"{path}: {parameter['name']}"
+        for path, item in spec["paths"].items()
+        for parameter in item.get("parameters", [])
+        + [p for method in METHODS for p in item.get(method, {}).get("parameters", [])]
+        if "$ref" not in parameter and not parameter.get("description")
     ]
     assert missing == []
+
+
+def test_fixed_value_sets_are_typed_enums(spec: dict) -> None:
+    """A bare ``enum`` without ``type`` lets a validator take 3 where "draft" is due."""
+    untyped: list[str] = []
+
+    def walk(node: object, where: str) -> None:
+        if isinstance(node, dict):
+            if "enum" in node and "type" not in node:
+                untyped.append(where)
+            for key, value in node.items():
+                walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for n, value in enumerate(node):
+                walk(value, f"{where}/{n}")
+
+    walk(spec, "#")
+    assert untyped == []
+
+
+@pytest.mark.parametrize(
+    ("public_base_url", "first"),
+    [("", "/"), ("https://learn.example.com", "https://learn.example.com")],
+)
+def test_a_deployment_serves_the_spec_with_itself_as_first_server(
+    public_base_url: str, first: str
+) -> None:
+    """Swagger UI calls the first server: from a deployment, that must be the deployment,
+    not the committed spec's 127.0.0.1:8000 (an admin's "Try it out" went nowhere)."""
+    from api import create_app
+    from api.config import Config
+
+    app = create_app(
+        Config(
+            environment="test",
+            database_url="sqlite://",
+            firebase_project_id=PROJECT_ID,
+            public_base_url=public_base_url,
+        )
+    )
+    served = app.test_client().get("/openapi.json").get_json()
+    assert served["servers"][0]["url"] == first
+    assert [s["url"] for s in served["servers"][1:]] == [
+        s["url"] for s in json.loads(render_spec(app))["servers"]
+    ]
 
 
 def test_every_operation_is_described_for_a_mobile_team(spec: dict) -> None:

@@ -45,6 +45,30 @@ def test_demo_load_is_idempotent_and_gives_working_content(app: Flask, db: Sessi
     )
 
 
+def test_the_demo_shows_analytics_within_the_privacy_rules(app: Flask, db: Session) -> None:
+    """The demo team has more than K learners who practised in a week that has ended, so
+    its admin sees figures; Sam never signed in and is not counted."""
+    app.test_cli_runner().invoke(args=["demo", "load"])
+    admin = db.scalar(select(User).where(User.email == "admin@demo.bitewise.example"))
+    assert admin is not None and admin.team_id is None
+    client = app.test_client()
+    [team] = client.get("/teams", headers=auth(admin)).get_json()
+    report = client.get(f"/analytics?team_id={team['id']}", headers=auth(admin)).get_json()
+    assert report["withheld"] is False
+    assert report["group"]["learners"] == 6 >= report["group"]["min_group_size"]
+    assert report["recall"]["now"] is not None and report["hard_items"]
+    last_week = report["participation"][-1]
+    assert last_week["active_learners"] is not None
+    withheld = {}
+    for module in client.get("/modules", headers=auth(admin)).get_json():
+        report = client.get(
+            f"/analytics?team_id={team['id']}&module_id={module['id']}", headers=auth(admin)
+        ).get_json()
+        withheld[module["title"]] = report["withheld"]
+    # Nobody in the team took the module that is not assigned: withheld, as it should be.
+    assert withheld == {"Running a blameless retrospective": False, "Giving useful feedback": True}
+
+
 def test_demo_token_signs_in_the_demo_learner(app: Flask, db: Session) -> None:
     runner = app.test_cli_runner()
     runner.invoke(args=["demo", "load"])

@@ -29,9 +29,8 @@ LEARNERS = 5  # the organization's K: analytics show a group of five
 
 
 def generate_client(directory: Path) -> None:
-    """The documented command (README, "Admin quick start"), without ruff's formatting."""
-    config = directory / "openapi-python-client.yaml"
-    config.write_text("post_hooks: []\n")
+    """The documented command (README, "Admin quick start"), its config included."""
+    config = ROOT / "clients" / "openapi-python-client.yaml"
     result = subprocess.run(
         [
             str(BIN / "openapi-python-client"),
@@ -51,7 +50,8 @@ def generate_client(directory: Path) -> None:
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    assert "Warning" not in output, output  # parts of the spec the generator had to skip
+    # Parts of the spec the generator had to skip, or a hook that found no ruff on PATH.
+    assert "Warning" not in output and "ruff" not in output, output
 
 
 @pytest.fixture(scope="module")

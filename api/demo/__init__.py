@@ -35,21 +35,36 @@ ADMIN_EMAIL = "admin@demo.bitewise.example"
 LEARNER_EMAILS = ("lena@demo.bitewise.example", "sam@demo.bitewise.example")
 MANAGER_EMAIL = "maria@demo.bitewise.example"
 MODULES_DIR = Path(__file__).parent / "modules"
+# Teammates who studied and practised last week: with Lena, more than K (5) learners with
+# data, so analytics show figures for the team (a smaller team is withheld, rightly).
+TEAMMATES = (
+    ("Priya Nair", "priya", "Europe/London"),
+    ("Tomás Silva", "tomas", "Europe/Lisbon"),
+    ("Aiko Tanaka", "aiko", "Asia/Tokyo"),
+    ("Noah Becker", "noah", "Europe/Berlin"),
+    ("Zanele Dube", "zanele", "Africa/Johannesburg"),
+)
 
 
 def load_demo(session: Session, *, now: dt.datetime) -> bool:
     """Create the demo organization once. Returns False when it is already there."""
     if session.scalar(select(Organization.id).where(Organization.name == DEMO_ORGANIZATION)):
         return False
+    # In use for three weeks: analytics release only weeks that have ended.
+    founded = now - dt.timedelta(days=21)
     _, admin = membership.create_organization(
-        session, name=DEMO_ORGANIZATION, admin_email=ADMIN_EMAIL, admin_name="Alex Admin", now=now
+        session,
+        name=DEMO_ORGANIZATION,
+        admin_email=ADMIN_EMAIL,
+        admin_name="Alex Admin",
+        now=founded,
     )
-    team = membership.create_team(session, actor=admin, name="Product Team", now=now)
+    team = membership.create_team(session, actor=admin, name="Product Team", now=founded)
     people = [
         ("Maria Manager", MANAGER_EMAIL, Role.MANAGER, "Europe/Berlin"),
         ("Lena Ortiz", LEARNER_EMAILS[0], Role.LEARNER, "Europe/Berlin"),
         ("Sam Okafor", LEARNER_EMAILS[1], Role.LEARNER, "America/New_York"),
-    ]
+    ] + [(name, teammate_email(key), Role.LEARNER, zone) for name, key, zone in TEAMMATES]
     for name, email, role, zone in people:
         membership.invite_user(
             session,
@@ -61,18 +76,21 @@ def load_demo(session: Session, *, now: dt.datetime) -> bool:
                 "team_id": team.id,
                 "time_zone": zone,
             },
-            now=now,
+            now=founded,
         )
     modules = []
     for path in sorted(MODULES_DIR.glob("*.json")):
         # Through the API's own schema, so the demo content is validated like any input.
         data = ModuleCreateSchema().load(json.loads(path.read_text()))
-        module = content.create_module(session, actor=admin, data=data, now=now)
-        modules.append(content.publish_module(session, actor=admin, module_id=module.id, now=now))
+        module = content.create_module(session, actor=admin, data=data, now=founded)
+        modules.append(
+            content.publish_module(session, actor=admin, module_id=module.id, now=founded)
+        )
     enrollment.assign(
-        session, actor=admin, data={"module_id": modules[0].id, "team_id": team.id}, now=now
+        session, actor=admin, data={"module_id": modules[0].id, "team_id": team.id}, now=founded
     )
     _lenas_week(session, module=modules[0], now=now)
+    _teammates_last_week(session, module=modules[0], now=now)
     _team_reflections(session, now=now)
     return True
 
@@ -170,6 +188,34 @@ def _lenas_week(session: Session, *, module: Module, now: dt.datetime) -> None:
         )
     )
     session.commit()
+
+
+def teammate_email(key: str) -> str:
+    return f"{key}@demo.bitewise.example"
+
+
+def _teammates_last_week(session: Session, *, module: Module, now: dt.datetime) -> None:
+    """Five teammates signed in two weeks ago, studied the assigned module on Tuesday of
+    the last week that has ended and practised it on Tuesday and Thursday, some answers
+    wrong: the week GET /analytics shows for the team."""
+    monday = dt.datetime.combine(
+        now.date() - dt.timedelta(days=now.weekday() + 7), dt.time(9), tzinfo=dt.UTC
+    )
+    items = versions.live_items(session, module.id)
+    for n, (_, key, _) in enumerate(TEAMMATES):
+        person = session.scalar(select(User).where(User.email == teammate_email(key)))
+        assert person is not None
+        person.firebase_uid = f"demo-{key}"
+        person.joined_at = now - dt.timedelta(days=14)
+        studied = monday + dt.timedelta(days=1, hours=n)
+        enrollment.mark_module_studied(session, user=person, module_id=module.id, now=studied)
+        answers = [
+            _demo_answer(item, studied + dt.timedelta(days=day), (i + n + day) % 4 != 0,
+                         f"demo-{key}-{day}-{i}")
+            for day in (0, 2)
+            for i, item in enumerate(items)
+        ]  # fmt: skip
+        reviews.record_reviews(session, user=person, reviews=answers, now=now)
 
 
 def _demo_answer(item: Item, at: dt.datetime, right: bool, review_id: str) -> dict:

@@ -11,9 +11,13 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from scheduler.memory import MemoryModel
 from scheduler.types import Memory, Rating, Review
+
+if TYPE_CHECKING:
+    from scheduler.columns import Columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +77,9 @@ class History:
     ``answers`` is the whole log when ``states`` is None. ``states`` may carry the memory
     the log makes (the API keeps it in ``memory_states``, the simulation as it goes); then
     ``answers`` need only hold today's answers and the latest 50 (pace and today's counts)
-    and the states must be exactly what ``memories`` would replay.
+    and the states must be exactly what ``memories`` would replay. ``columns`` may carry
+    the items met with those memories as arrays (``scheduler.columns``), for a caller that
+    has them so; the decision then reads them instead of building them.
     """
 
     items: tuple[ItemInfo, ...]
@@ -81,6 +87,7 @@ class History:
     answers: tuple[Answer, ...] = ()
     states: Mapping[int, Memory] | None = field(default=None)
     setbacks: tuple[Setback, ...] = ()
+    columns: Columns | None = None
 
 
 def memories(history: History, model: MemoryModel) -> dict[int, Memory]:

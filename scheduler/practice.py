@@ -33,9 +33,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
+import numpy.typing as npt
+
+from scheduler.columns import Columns
 from scheduler.history import History, Settings, memories
 from scheduler.memory import MemoryModel
-from scheduler.timing import ensure_utc, local_date
+from scheduler.timing import ensure_utc, local_date, local_day_start, next_local_midnight
 from scheduler.types import Memory
 
 _DAY = 86_400.0
@@ -83,79 +87,128 @@ def practice_set(
     model: MemoryModel,
     minutes: float | None = None,
 ) -> PracticeSet:
-    """The practice session to offer at ``now``: each item at most once, best first."""
+    """The practice session to offer at ``now``: each item at most once, best first.
+
+    Every item met is valued at once, over arrays (``scheduler.columns``); Python touches
+    only the few items that can make the session."""
     now = ensure_utc(now)
-    memory = memories(history, model)
+    cols = history.columns
+    if cols is None:
+        cols = Columns.of(history.items, memories(history, model))
     pace = seconds_per_item(history)
     today = local_date(now, zone=zone)
     todays = Counter(
         a.item_id for a in history.answers if local_date(a.answered_at, zone=zone) == today
     )
-    # Started today: every answer the item ever had was today's.
-    first_today = [i for i, n in todays.items() if i in memory and memory[i].reps <= n]
     session = max(1, math.floor((minutes or settings.session_minutes) * 60 / pace))
     room = min(session, max(settings.max_reviews_per_day - todays.total(), 0))
-    new_room = max(settings.new_items_per_day - len(first_today), 0)
+    # Started today: every answer the item ever had was today's.
+    answered_today = np.isin(cols.item_id, list(todays))
+    first_today = int(
+        sum(1 for i, r in zip(cols.item_id[answered_today], cols.reps[answered_today],
+                              strict=True) if r <= todays[int(i)])
+    )  # fmt: skip
+    new_room = max(settings.new_items_per_day - first_today, 0)
     target = settings.target_retention
 
-    ranked: list[tuple[float, int, Pick]] = []
-    by_id = {info.item_id: info for info in history.items}
-    struggling = {s.module_id for s in history.setbacks if now - s.at <= SETBACK_WINDOW}
-    due_now = 0
-    seen: set[int] = set()
-    for info in history.items:
-        m = memory.get(info.item_id)
-        if m is None or info.item_id in seen:
-            continue  # never met: the lesson comes first
-        seen.add(info.item_id)
-        elapsed = max((now - m.last_review).total_seconds() / _DAY, 0.0)
-        recall = model.recall_after(m.stability, elapsed)
-        horizon, weight, reason = HORIZON_DAYS, info.weight, Reason.EARLY
-        if info.module_id in struggling:
-            weight *= SETBACK_WEIGHT
-        if recall < target:
-            reason = Reason.DUE
-            due_now += 1
-        if info.deadline is not None and info.deadline > now:
-            to_deadline = (info.deadline - now).total_seconds() / _DAY
-            horizon = min(horizon, to_deadline)
-            if model.recall_after(m.stability, elapsed + to_deadline) < target:
-                weight *= DEADLINE_WEIGHT
-                if reason is Reason.EARLY:
-                    reason = Reason.DEADLINE
-        if m.reps == 0:
-            reason = Reason.NEW
-            weight *= FIRST_ANSWER_WEIGHT
-        value = review_gain(model, m, now=now, recall=recall, horizon=horizon) * weight
-        pick = Pick(info.item_id, info.module_id, reason, round(recall, 4), round(value, 4))
-        ranked.append((-value, info.position, pick))
-
-    ranked.sort(key=lambda r: (r[0], r[1], r[2].item_id))
-    chosen: list[Pick] = []
-    for negative_value, _, pick in ranked:
-        if len(chosen) >= room or -negative_value < MIN_GAIN:
+    value, reason, recall = _values(history, cols, model=model, now=now, target=target)
+    due = reason == _DUE
+    due_now = int((recall < target).sum())  # first answers below the target included
+    is_new = reason == _NEW
+    # Only the best `room` reviews and the best `new_room` first answers can be chosen.
+    shortlist = np.concatenate(
+        [_best(value, ~is_new, room), _best(value, is_new, new_room)]
+    ).astype(np.int64)
+    order = shortlist[np.lexsort((cols.item_id[shortlist], cols.position[shortlist],
+                                  -value[shortlist]))]  # fmt: skip
+    chosen: list[int] = []
+    for n in order:
+        if len(chosen) >= room or value[n] < MIN_GAIN:
             break
-        if pick.reason is Reason.NEW:
+        if is_new[n]:
             if new_room == 0:
                 continue
             new_room -= 1
-        chosen.append(pick)
-    taken = {p.item_id for p in chosen}
+        chosen.append(int(n))
     if SAME_DAY_PRACTICE:
         # What was studied today and never answered: a first retrieval the same day (the
         # product's promise), in lesson order, in whatever room the valuable reviews left.
-        studied_today = [
-            (info.position, info.item_id, pick)
-            for _, _, pick in ranked
-            if pick.reason is Reason.NEW and pick.item_id not in taken
-            for info in (by_id[pick.item_id],)
-            if local_date(memory[pick.item_id].last_review, zone=zone) == today
-        ]
-        for _, _, pick in sorted(studied_today)[: max(min(room - len(chosen), new_room), 0)]:
-            chosen.append(pick)
-            taken.add(pick.item_id)
-    held_back = sum(1 for _, _, p in ranked if p.reason is Reason.DUE and p.item_id not in taken)
-    return PracticeSet(tuple(interleave(chosen)), due_now, held_back, pace)
+        start = local_day_start(now, zone=zone).timestamp()
+        end = next_local_midnight(now, zone=zone).timestamp()
+        studied_today = is_new & (cols.last_review >= start) & (cols.last_review < end)
+        studied_today[chosen] = False
+        candidates = np.flatnonzero(studied_today)
+        candidates = candidates[np.lexsort((cols.item_id[candidates],
+                                            cols.position[candidates]))]  # fmt: skip
+        chosen.extend(int(n) for n in candidates[: max(min(room - len(chosen), new_room), 0)])
+    picks = [
+        Pick(
+            int(cols.item_id[n]),
+            int(cols.module_id[n]),
+            _REASONS[int(reason[n])],
+            round(float(recall[n]), 4),
+            round(float(value[n]), 4),
+        )
+        for n in chosen
+    ]
+    held_back = int(due.sum()) - (int(due[chosen].sum()) if chosen else 0)
+    return PracticeSet(tuple(interleave(picks)), due_now, held_back, pace)
+
+
+# Reasons as small integers while they are arrays.
+_EARLY, _DUE, _DEADLINE, _NEW = 0, 1, 2, 3
+_REASONS = (Reason.EARLY, Reason.DUE, Reason.DEADLINE, Reason.NEW)
+
+
+def _values(
+    history: History, cols: Columns, *, model: MemoryModel, now: dt.datetime, target: float
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Each item's value (expected gain in recall at the horizon from one review now,
+    times its weight), its reason and its recall now."""
+    at = now.timestamp()
+    elapsed = np.maximum((at - cols.last_review) / _DAY, 0.0)
+    recall = model.recall_many(cols.stability, elapsed)
+    weight = cols.weight.copy()
+    struggling = [s.module_id for s in history.setbacks if now - s.at <= SETBACK_WINDOW]
+    if struggling:
+        weight[np.isin(cols.module_id, struggling)] *= SETBACK_WEIGHT
+    reason = np.where(recall < target, _DUE, _EARLY)
+    horizon = np.full(len(cols), HORIZON_DAYS)
+    ahead = cols.deadline > at  # NaN (no deadline) compares False
+    if ahead.any():
+        to_deadline = (cols.deadline[ahead] - at) / _DAY
+        horizon[ahead] = np.minimum(HORIZON_DAYS, to_deadline)
+        at_risk = np.zeros(len(cols), dtype=bool)
+        at_risk[ahead] = (
+            model.recall_many(cols.stability[ahead], elapsed[ahead] + to_deadline) < target
+        )
+        weight[at_risk] *= DEADLINE_WEIGHT
+        reason[at_risk & (reason == _EARLY)] = _DEADLINE
+    new = cols.reps == 0
+    reason[new] = _NEW
+    weight[new] *= FIRST_ANSWER_WEIGHT
+    again, good = model.outcomes_many(cols.stability, cols.difficulty, elapsed)
+    gain = (
+        recall * model.recall_many(good, horizon)
+        + (1 - recall) * model.recall_many(again, horizon)
+        - model.recall_many(cols.stability, elapsed + horizon)
+    )
+    return gain * weight, reason, recall
+
+
+def _best(
+    value: npt.NDArray[np.float64], mask: npt.NDArray[np.bool_], count: int
+) -> npt.NDArray[np.intp]:
+    """Indexes of the ``count`` highest values where ``mask`` holds, ties at the cut kept."""
+    candidates = np.flatnonzero(mask)
+    if count <= 0 or len(candidates) == 0:
+        return candidates[:0]
+    if len(candidates) <= count:
+        return candidates
+    values = value[candidates]
+    cut = float(np.partition(values, len(values) - count)[len(values) - count])
+    best: npt.NDArray[np.intp] = candidates[values >= cut]
+    return best
 
 
 def review_gain(

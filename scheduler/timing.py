@@ -23,6 +23,12 @@ def local_date(moment: dt.datetime, *, zone: str) -> dt.date:
     return local_time(moment, zone=zone).date()
 
 
+def local_day_start(moment: dt.datetime, *, zone: str) -> dt.datetime:
+    """The start of the calendar day at ``moment`` in ``zone``, in UTC."""
+    today = local_date(moment, zone=zone)
+    return dt.datetime.combine(today, dt.time(), tzinfo=ZoneInfo(zone)).astimezone(dt.UTC)
+
+
 def next_local_midnight(moment: dt.datetime, *, zone: str) -> dt.datetime:
     """The start of the next calendar day in ``zone``, in UTC."""
     tomorrow = local_date(moment, zone=zone) + dt.timedelta(days=1)

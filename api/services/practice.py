@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
@@ -29,6 +28,7 @@ from api.services.memory import model_for
 from scheduler import practice, progress
 from scheduler.history import Answer, History, ItemInfo, Setback, Settings, Study, memories
 from scheduler.practice import PACE_ANSWERS
+from scheduler.timing import local_day_start
 from scheduler.types import Memory, Phase, Rating
 
 
@@ -135,7 +135,7 @@ def learner_history(
     the stored states (the replay of their log) and the answers a decision reads (today's,
     and the latest 50 for the pace)."""
     items = learner_items(session, user=user) if items is None else items
-    day_start = local_day_start(now, user.time_zone)
+    day_start = local_day_start(now, zone=user.time_zone)
     recent = select(
         ReviewLog.item_id,
         ReviewLog.answered_at,
@@ -206,11 +206,6 @@ def next_practice(
         held_back=chosen.held_back,
         estimated_minutes=round(len(chosen.picks) * chosen.seconds_per_item / 60, 1),
     )
-
-
-def local_day_start(now: dt.datetime, zone: str) -> dt.datetime:
-    local = now.astimezone(ZoneInfo(zone))
-    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
 
 
 def organization_of(session: Session, user: User) -> Organization:

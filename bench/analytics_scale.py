@@ -4,9 +4,11 @@ Run:
     .venv/bin/python bench/analytics_scale.py --learners 100000
 
 Seeds a fresh database ``bitewise_bench_analytics`` as ``bench/planner_scale.py`` does (one
-organization, one module of 20 items; each learner enrolled, with 4 memory states), plus
-an admin. Then times ``GET /analytics`` for the whole organization and for the module
-(median of 3), with the peak Python memory of one request (tracemalloc).
+organization, one module of 20 items; each learner enrolled, with 4 memory states), dated
+two weeks back so that a week has ended, plus an admin. Then times the weekly release (what
+the worker does after midnight on Monday: every cell of the organization computed at once)
+and ``GET /analytics`` for the whole organization and for the module, served from the
+release (median of 3), each with the peak Python memory (tracemalloc).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg
+from sqlalchemy.orm import Session
 
+from api.services.analytics_release import release_ended_weeks
 from bench.in_process import measure, signed_in_client
 from bench.outbox_common import fresh_database, libpq_url
 from bench.planner_scale import seed
@@ -35,7 +39,7 @@ def main() -> None:
     engine = fresh_database("bitewise_bench_analytics")
     url = libpq_url(engine.url)
     started = time.perf_counter()
-    seed(url, args.learners, now)
+    seed(url, args.learners, now - dt.timedelta(days=14))
     admin = args.learners + 1
     with psycopg.connect(url) as conn:
         conn.execute(
@@ -47,6 +51,11 @@ def main() -> None:
     print(f"seeded {args.learners:,} learners in {time.perf_counter() - started:.0f} s")
 
     client, headers = signed_in_client(engine, uid="boss", email="boss@plan.example")
+    with Session(engine) as session:
+        started = time.perf_counter()
+        weeks = release_ended_weeks(session, now=now)  # once: a release is never redone
+        took = time.perf_counter() - started
+    print(f"weekly release of the organization: {weeks} week(s) in {took * 1000:,.0f} ms")
 
     print("| report | status | median of 3 | peak Python memory |")
     print("|---|---|---|---|")

@@ -35,9 +35,9 @@ def seed(url: str, learners: int, now: dt.datetime) -> None:
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         cur.execute(
             "INSERT INTO organizations (id, name, created_at, practice_weekdays, "
-            "reminder_window_start, reminder_window_end) VALUES (1, 'Plan Co', %s, "
-            "'[0,1,2,3,4,5,6]', '00:00', '23:59')",
-            (now,),
+            "reminder_window_start, reminder_window_end, pseudonym_key) VALUES (1, 'Plan Co', "
+            "%s, '[0,1,2,3,4,5,6]', '00:00', '23:59', %s)",
+            (now, "k" * 64),
         )
         insert_module(cur, now, ITEMS)
         zones = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC"]

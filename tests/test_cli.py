@@ -47,7 +47,7 @@ def test_demo_load_is_idempotent_and_gives_working_content(app: Flask, db: Sessi
 
 def test_the_demo_shows_analytics_within_the_privacy_rules(app: Flask, db: Session) -> None:
     """The demo team has more than K learners who practised in a week that has ended, so
-    its admin sees figures; Sam never signed in and is not counted."""
+    its admin sees figures: seven learners, six with practice."""
     app.test_cli_runner().invoke(args=["demo", "load"])
     admin = db.scalar(select(User).where(User.email == "admin@demo.bitewise.example"))
     assert admin is not None and admin.team_id is None
@@ -55,7 +55,7 @@ def test_the_demo_shows_analytics_within_the_privacy_rules(app: Flask, db: Sessi
     [team] = client.get("/teams", headers=auth(admin)).get_json()
     report = client.get(f"/analytics?team_id={team['id']}", headers=auth(admin)).get_json()
     assert report["withheld"] is False
-    assert report["group"]["learners"] == 6 >= report["group"]["min_group_size"]
+    assert report["group"]["learners"] == 7 >= report["group"]["min_group_size"]
     assert report["recall"]["now"] is not None and report["hard_items"]
     last_week = report["participation"][-1]
     assert last_week["active_learners"] is not None

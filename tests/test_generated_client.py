@@ -19,6 +19,7 @@ from types import ModuleType
 import pytest
 from sqlalchemy.orm import Session
 
+from api.demo import load_demo
 from api.dev_tokens import emulator_id_token
 from api.services import membership
 from tests.databases import migrated_engine
@@ -197,3 +198,31 @@ def test_an_admin_runs_the_whole_workflow_through_the_generated_client(
             verbs = sorted(s.verb.to_dict()["display"]["en-US"] for s in statements)
             assert verbs == ["answered"] * LEARNERS + ["completed"] * LEARNERS
             assert all("@" not in str(s.actor.to_dict()) for s in statements)  # pseudonymous
+
+
+def readme_block(after: str) -> str:
+    """The first ```python block of the README after the line containing ``after``."""
+    text = (ROOT / "README.md").read_text()
+    start = text.index("```python\n", text.index(after)) + len("```python\n")
+    return text[start : text.index("```\n", start)]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_the_readme_python_example_runs_against_the_demo(kind: str, tmp_path: Path) -> None:
+    """The README's Python block, as written, from a directory holding build/, against a
+    live demo: it used to create a module that could not be published and say nothing."""
+    generate_client(tmp_path / "build")
+    with migrated_engine(kind, tmp_path) as engine:
+        with Session(engine) as session:
+            load_demo(session, now=dt.datetime.now(dt.UTC))
+        with live_server(engine.url.render_as_string(hide_password=False)) as url:
+            result = subprocess.run(
+                [sys.executable, "-c", readme_block("Then,\nfrom the repository root")],
+                cwd=tmp_path,
+                env={"BITEWISE_URL": url, "ADMIN_TOKEN": token("admin@demo.bitewise.example")},
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == "module 3 assigned; team analytics withheld: False"

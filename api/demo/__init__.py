@@ -100,6 +100,10 @@ def _team_reflections(session: Session, *, now: dt.datetime) -> None:
     by_email = {
         u.email: u for u in session.scalars(select(User).where(User.email.in_(LEARNER_EMAILS)))
     }
+    # Sam signed in ten days ago (he writes below) and has not practised yet.
+    sam = by_email[LEARNER_EMAILS[1]]
+    sam.firebase_uid = "demo-sam"  # the uid bin/token derives from his address
+    sam.joined_at = now - dt.timedelta(days=10)
     reflections.create(
         session,
         user=by_email[LEARNER_EMAILS[1]],

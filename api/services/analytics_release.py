@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -246,7 +247,6 @@ def _states(session: Session, org: Organization, now: dt.datetime) -> dict[int, 
     """user -> module -> {"recall": [(now, in 30 days) per item], "items": [(id, lapse
     rate, difficulty)]}, streamed."""
     model = MemoryModel(desired_retention=org.target_retention)
-    later = now + dt.timedelta(days=30)
     out: dict[int, dict[int, Any]] = defaultdict(
         lambda: defaultdict(lambda: {"recall": [], "items": []})
     )
@@ -265,12 +265,18 @@ def _states(session: Session, org: Organization, now: dt.datetime) -> dict[int, 
         .where(MemoryState.organization_id == org.id, MemoryState.reps > 0)
         .execution_options(yield_per=10_000)
     )
-    for user_id, module_id, item_id, stability, last, difficulty, lapses, reps in rows:
-        mod = out[user_id][module_id]
-        mod["recall"].append(
-            (model.recall_since(stability, last, now), model.recall_since(stability, last, later))
-        )
-        mod["items"].append((item_id, lapses / reps if reps else 0.0, difficulty))
+    at = now.timestamp()
+    for chunk in rows.partitions():
+        # The model's formulas over the chunk at once (scheduler.memory.recall_many).
+        stability = np.array([row.stability for row in chunk], dtype=np.float64)
+        elapsed = np.array([at - row.last_review_at.timestamp() for row in chunk]) / 86_400
+        elapsed = np.maximum(elapsed, 0.0)
+        recall_now = model.recall_many(stability, elapsed).tolist()
+        recall_later = model.recall_many(stability, elapsed + 30.0).tolist()
+        for n, (user_id, module_id, item_id, _, _, difficulty, lapses, reps) in enumerate(chunk):
+            mod = out[user_id][module_id]
+            mod["recall"].append((recall_now[n], recall_later[n]))
+            mod["items"].append((item_id, lapses / reps if reps else 0.0, difficulty))
     return out
 
 

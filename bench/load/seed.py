@@ -39,7 +39,9 @@ def seed(url: str, *, learners: int, states: int, cohort: int, now: dt.datetime)
     model = MemoryModel()
     with psycopg.connect(url, autocommit=False) as conn, conn.cursor() as cur:
         cur.execute(
-            "INSERT INTO organizations (id, name, created_at) VALUES (1, 'Bench Co', %s)", (T0,)
+            "INSERT INTO organizations (id, name, created_at, pseudonym_key) "
+            "VALUES (1, 'Bench Co', %s, %s)",
+            (T0, "k" * 64),
         )
         teams = (learners + 999) // 1000
         copy_rows(

@@ -14,6 +14,7 @@ import os
 import socket
 import threading
 import time
+from collections import Counter
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DBAPIError
@@ -26,9 +27,10 @@ from api.push.gateway import PushGateway
 from api.services.analytics_release import release_ended_weeks
 from api.services.dispatch import Dispatcher
 from api.services.planner import plan_reminders
+from api.services.planner_slices import SLICES, claim_slice, finish_slice
 
 logger = logging.getLogger("bitewise.worker")
-PLANNER_LOCK = 0x6269_7465  # "bite": one planner at a time across machines (PostgreSQL)
+RELEASE_LOCK = 0x6269_7465  # "bite": one analytics release at a time across machines
 BEAT_EVERY = 10.0  # seconds between heartbeats
 
 
@@ -138,21 +140,43 @@ class Worker:
         self.beat(planned_at=self.clock.now(), plan_seconds=time.monotonic() - started)
 
     def _plan(self) -> None:
+        """Plan every slice that is due, one at a time, beside any other worker doing the
+        same; then release last week's analytics if nobody else is at it."""
+        now = self.clock.now()
+        every = dt.timedelta(seconds=self.plan_every)
+        # Long enough for the largest slice; a dead worker's slice waits this long.
+        ttl = max(every * 2, dt.timedelta(minutes=10))
+        planned: Counter[str] = Counter()
+        learners = 0
+        while (
+            part := claim_slice(
+                self.engine, worker_id=self.worker_id, now=now, every=every, ttl=ttl
+            )
+        ) is not None:
+            with Session(self.engine, expire_on_commit=False) as session:
+                report = plan_reminders(session, now=now, part=(part, SLICES))
+            finish_slice(self.engine, part=part, worker_id=self.worker_id, now=now)
+            planned.update(report.planned)
+            learners += report.learners
+        if planned:
+            logger.info("planned %s for %s learners", dict(planned), learners)
+        self._release_analytics(now)
+
+    def _release_analytics(self, now: dt.datetime) -> None:
+        """Weekly, heavy and the same for everyone: one worker at a time does it (another
+        that finds the lock taken leaves it; a release is stored once either way)."""
         with self.engine.connect() as connection:
             postgres = connection.dialect.name == "postgresql"
-            if postgres and not connection.scalar(select(func.pg_try_advisory_lock(PLANNER_LOCK))):
+            if postgres and not connection.scalar(select(func.pg_try_advisory_lock(RELEASE_LOCK))):
                 connection.rollback()
-                return  # another worker is planning
+                return
             try:
                 connection.commit()
                 with Session(bind=connection, expire_on_commit=False) as session:
-                    report = plan_reminders(session, now=self.clock.now())
-                    released = release_ended_weeks(session, now=self.clock.now())
+                    released = release_ended_weeks(session, now=now)
                 if released:
                     logger.info("released last week's analytics of %s organizations", released)
-                if report.planned:
-                    logger.info("planned %s for %s learners", dict(report.planned), report.learners)
             finally:
                 if postgres:
-                    connection.execute(select(func.pg_advisory_unlock(PLANNER_LOCK)))
+                    connection.execute(select(func.pg_advisory_unlock(RELEASE_LOCK)))
                     connection.commit()

@@ -6,13 +6,16 @@ Run:
 Seeds (COPY) a fresh database ``bitewise_bench_planner``: one organization, one module of
 20 items, each learner with a device, an enrollment and 4 memory states of which 3 are
 due. Then times one planning run (every learner gets a practice reminder) and a second
-run right after (nothing new to plan: the idempotent case).
+run right after (nothing new to plan: the idempotent case), in one process; then the same
+two runs by 1 and by 2 worker processes claiming the planner's slices
+(``api.services.planner_slices``), as ``flask --app api worker`` processes do.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,9 +23,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from api.db import create_engine_for
 from api.services.planner import plan_reminders
+from api.services.planner_slices import SLICES, claim_slice, finish_slice
 from bench.in_process import insert_module
 from bench.load.seed import copy_rows
 from bench.outbox_common import fresh_database, libpq_url
@@ -87,7 +93,39 @@ def seed(url: str, learners: int, now: dt.datetime) -> None:
         cur.execute("ANALYZE")
 
 
+def slice_worker(url: str, now: str, name: str) -> None:
+    """Plan due slices until none is left, as a worker's planner run does."""
+    engine = create_engine_for(url)
+    at = dt.datetime.fromisoformat(now)
+    every, ttl = dt.timedelta(minutes=5), dt.timedelta(minutes=30)
+    while (part := claim_slice(engine, worker_id=name, now=at, every=every, ttl=ttl)) is not None:
+        with Session(engine) as session:
+            plan_reminders(session, now=at, part=(part, SLICES))
+        finish_slice(engine, part=part, worker_id=name, now=at)
+
+
+def by_workers(engine, now: dt.datetime, workers: int, *, reset: bool) -> float:
+    with engine.begin() as connection:
+        if reset:
+            connection.execute(text("DELETE FROM notifications"))
+        connection.execute(text("DELETE FROM planner_slices"))
+    url = engine.url.render_as_string(hide_password=False)
+    started = time.perf_counter()
+    processes = [
+        subprocess.Popen(
+            [sys.executable, __file__, "--slice-worker", url, now.isoformat(), f"w{n}"]
+        )
+        for n in range(workers)
+    ]
+    for process in processes:
+        assert process.wait() == 0
+    return time.perf_counter() - started
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--slice-worker"]:
+        slice_worker(*sys.argv[2:5])
+        return
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -107,6 +145,14 @@ def main() -> None:
         print(
             f"{run}: {report.learners} learners, planned {dict(report.planned)} in {took:.1f} s "
             f"({report.learners / took:,.0f} learners/s)"
+        )
+    for workers in (1, 2):
+        first = by_workers(engine, now, workers, reset=True)
+        second = by_workers(engine, now, workers, reset=False)
+        print(
+            f"{workers} worker process(es), slices: first run {first:.1f} s "
+            f"({args.learners / first:,.0f} learners/s), second run {second:.1f} s "
+            f"({args.learners / second:,.0f} learners/s)"
         )
 
 

@@ -21,7 +21,13 @@ from api.models.enrollment import (
 )
 from api.models.organization import Organization, Role, Team, User
 from api.models.practice import MemoryState, ParameterSet, RecapLog, ReviewLog
-from api.models.push import Device, Notification, ReminderPreferences, WorkerHeartbeat
+from api.models.push import (
+    Device,
+    Notification,
+    PlannerSlice,
+    ReminderPreferences,
+    WorkerHeartbeat,
+)
 from api.models.team_space import ModerationAction, TeamAnswer, TeamQuestion
 
 __all__ = [
@@ -44,6 +50,7 @@ __all__ = [
     "Notification",
     "Organization",
     "ParameterSet",
+    "PlannerSlice",
     "RecapLog",
     "Reflection",
     "ReminderPreferences",

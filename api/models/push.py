@@ -116,3 +116,19 @@ class WorkerHeartbeat(Base):
     quota_pauses: Mapped[int] = mapped_column(Integer, default=0)
     retries: Mapped[int] = mapped_column(Integer, default=0)
     stopped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class PlannerSlice(Base):
+    """One of the fixed parts the planner's work is cut into (learners by ``id % n``).
+
+    A worker claims a slice that is due (not planned in the last run interval, not held
+    by a live claim), plans its learners, and marks it planned: several workers on several
+    hosts plan disjoint parts at once, and a dead worker's claim simply expires.
+    """
+
+    __tablename__ = "planner_slices"
+
+    slice: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    planned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claim_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -42,7 +42,15 @@ class PlanReport:
     skipped: int = 0  # learners whose planning failed (logged)
 
 
-def plan_reminders(session: Session, *, now: dt.datetime, chunk: int = 2000) -> PlanReport:
+def plan_reminders(
+    session: Session,
+    *,
+    now: dt.datetime,
+    chunk: int = 2000,
+    part: tuple[int, int] | None = None,
+) -> PlanReport:
+    """Plan every learner, or with ``part`` (k, n) those whose id is k modulo n (one
+    slice, ``api.services.planner_slices``)."""
     report = PlanReport()
     last_id = 0
     postgres = session.get_bind().dialect.name == "postgresql"
@@ -52,11 +60,11 @@ def plan_reminders(session: Session, *, now: dt.datetime, chunk: int = 2000) -> 
             # generic plan, which for "user_id = ANY(<2,000 ids>)" scans whole tables:
             # 90 ms a chunk became 7 s. Plan each chunk's queries for its own ids.
             session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        stmt = learners_stmt(now).where(User.id > last_id)
+        if part is not None:
+            stmt = stmt.where(User.id % part[1] == part[0])
         learners = [
-            dict(row._mapping)
-            for row in session.execute(
-                learners_stmt(now).where(User.id > last_id).order_by(User.id).limit(chunk)
-            )
+            dict(row._mapping) for row in session.execute(stmt.order_by(User.id).limit(chunk))
         ]
         if not learners:
             return report

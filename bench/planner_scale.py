@@ -5,10 +5,12 @@ Run:
 
 Seeds (COPY) a fresh database ``bitewise_bench_planner``: one organization, one module of
 20 items, each learner with a device, an enrollment and 4 memory states of which 3 are
-due. Then times one planning run (every learner gets a practice reminder) and a second
-run right after (nothing new to plan: the idempotent case), in one process; then the same
-two runs by 1 and by 2 worker processes claiming the planner's slices
-(``api.services.planner_slices``), as ``flask --app api worker`` processes do.
+due. Then times, in one process: a first run (every learner gets a practice reminder), a
+second run a minute later (nothing changed: planning by change looks at nobody), and a
+steady-state run after 1 % of the learners changed (``api.services.replanning`` marks
+them, as a review or a new preference does). Then the first run and the 1 % run by 1 and
+by 2 worker processes claiming the planner's slices (``api.services.planner_slices``),
+as ``flask --app api worker`` processes do.
 """
 
 from __future__ import annotations
@@ -104,11 +106,7 @@ def slice_worker(url: str, now: str, name: str) -> None:
         finish_slice(engine, part=part, worker_id=name, now=at)
 
 
-def by_workers(engine, now: dt.datetime, workers: int, *, reset: bool) -> float:
-    with engine.begin() as connection:
-        if reset:
-            connection.execute(text("DELETE FROM notifications"))
-        connection.execute(text("DELETE FROM planner_slices"))
+def by_workers(engine, now: dt.datetime, workers: int) -> float:
     url = engine.url.render_as_string(hide_password=False)
     started = time.perf_counter()
     processes = [
@@ -120,6 +118,33 @@ def by_workers(engine, now: dt.datetime, workers: int, *, reset: bool) -> float:
     for process in processes:
         assert process.wait() == 0
     return time.perf_counter() - started
+
+
+def reset(engine, *, everyone: bool) -> None:
+    """Everyone unplanned (a first run), or 1 % of the learners changed."""
+    with engine.begin() as connection:
+        if everyone:
+            connection.execute(text("DELETE FROM notifications"))
+            connection.execute(text("UPDATE users SET plan_at = NULL"))
+        else:
+            connection.execute(
+                text(
+                    "UPDATE users SET plan_at = NULL, plan_epoch = plan_epoch + 1 "
+                    "WHERE id % 100 = 0"
+                )
+            )
+        connection.execute(text("DELETE FROM planner_slices"))
+
+
+def timed_run(engine, label: str, now: dt.datetime, chunk: int) -> None:
+    with Session(engine) as session:
+        started = time.perf_counter()
+        report = plan_reminders(session, now=now, chunk=chunk)
+        took = time.perf_counter() - started
+    print(
+        f"{label}: {report.learners} learners looked at, planned {dict(report.planned)} "
+        f"in {took:.2f} s"
+    )
 
 
 def main() -> None:
@@ -137,22 +162,18 @@ def main() -> None:
     started = time.perf_counter()
     seed(libpq_url(engine.url), args.learners, now)
     print(f"# seeded {args.learners} learners in {time.perf_counter() - started:.0f} s")
-    for run in ("first run", "second run"):
-        with Session(engine) as session:
-            started = time.perf_counter()
-            report = plan_reminders(session, now=now, chunk=args.chunk)
-            took = time.perf_counter() - started
-        print(
-            f"{run}: {report.learners} learners, planned {dict(report.planned)} in {took:.1f} s "
-            f"({report.learners / took:,.0f} learners/s)"
-        )
+    timed_run(engine, "first run", now, args.chunk)
+    timed_run(engine, "second run, a minute on", now + dt.timedelta(minutes=1), args.chunk)
+    reset(engine, everyone=False)
+    timed_run(engine, "1 % changed, two minutes on", now + dt.timedelta(minutes=2), args.chunk)
     for workers in (1, 2):
-        first = by_workers(engine, now, workers, reset=True)
-        second = by_workers(engine, now, workers, reset=False)
+        reset(engine, everyone=True)
+        first = by_workers(engine, now, workers)
+        reset(engine, everyone=False)
+        steady = by_workers(engine, now + dt.timedelta(minutes=2), workers)
         print(
             f"{workers} worker process(es), slices: first run {first:.1f} s "
-            f"({args.learners / first:,.0f} learners/s), second run {second:.1f} s "
-            f"({args.learners / second:,.0f} learners/s)"
+            f"({args.learners / first:,.0f} learners/s), 1 % changed {steady:.2f} s"
         )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from api.db import dialect_insert
 from api.errors import Invalid
 from api.models import Device, Notification, Organization, ReminderPreferences, User
+from api.services import replanning
 from api.services._query import one_or_404, paginate
 
 PREFERENCE_FIELDS = (
@@ -45,6 +46,7 @@ def register_device(
     }
     changed = {k: insert.excluded[k] for k in values if k not in ("token", "created_at")}
     session.execute(insert.on_conflict_do_update(index_elements=["token"], set_=changed), values)
+    replanning.mark_users(session, [user.id])
     session.commit()
     device = session.scalar(select(Device).where(Device.token == data["token"]))
     assert device is not None

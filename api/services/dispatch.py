@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import queue
 import random
 import threading
 import time
@@ -25,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, delete, or_, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -55,6 +56,16 @@ class DispatchReport:
     claimed: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
     devices_removed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What FCM's answer means for one push: the columns to write, the tokens to drop."""
+
+    row: Claimed
+    label: str  # sent, failed, retry
+    values: dict[str, Any]
+    gone: list[str]
 
 
 @dataclass(frozen=True)
@@ -132,17 +143,52 @@ class Dispatcher:
                     self._finish(session, row, verdict, error=str(detail))
                     report.outcomes[verdict] += 1
             session.commit()
-        futures = [self._pool.submit(self._deliver, *delivery) for delivery in deliveries]
-        remaining = set(futures)
-        while remaining:
-            _, remaining = wait(remaining, timeout=self.claim_ttl.total_seconds() / 3)
-            if remaining:
-                self._renew_claims([row.id for row, _ in deliveries])
-        for future in futures:
-            outcome, removed = future.result()
-            report.outcomes[outcome] += 1
-            report.devices_removed += removed
+        self._send_and_record(deliveries, report)
         return report
+
+    def _send_and_record(
+        self, deliveries: list[tuple[Claimed, list[PushMessage]]], report: DispatchReport
+    ) -> None:
+        """Send in the pool's threads; record what FCM answered here, in one transaction
+        for all the answers that arrived since the last (a group commit). A sending thread
+        waits until its answer is recorded before it sends the next push, so what FCM took
+        but we have not recorded is at most one push per thread, as when each thread
+        committed its own: a worker killed now resends no more than that."""
+        inbox: queue.Queue[tuple[Claimed, list[tuple[str, SendResult]], threading.Event]]
+        inbox = queue.Queue()
+        abandoned = threading.Event()
+        futures = [
+            self._pool.submit(self._send, row, messages, inbox, abandoned)
+            for row, messages in deliveries
+        ]
+        waiting = len(deliveries)
+        every = self.claim_ttl.total_seconds() / 3
+        renew_at = time.monotonic() + every
+        try:
+            while waiting:
+                try:
+                    batch = [inbox.get(timeout=max(renew_at - time.monotonic(), 0.01))]
+                except queue.Empty:
+                    batch = []
+                    if all(future.done() for future in futures):
+                        for future in futures:
+                            future.result()  # a sending thread's own error, if any
+                        break
+                while not inbox.empty():
+                    batch.append(inbox.get_nowait())
+                if batch:
+                    recorded = self._record_batch([(row, results) for row, results, _ in batch])
+                    for (outcome, removed), (_, _, done) in zip(recorded, batch, strict=True):
+                        report.outcomes[outcome] += 1
+                        report.devices_removed += removed
+                        done.set()
+                    waiting -= len(batch)
+                if waiting and time.monotonic() >= renew_at:
+                    self._renew_claims([row.id for row, _ in deliveries])
+                    renew_at = time.monotonic() + every
+        finally:
+            abandoned.set()
+            wait(futures)
 
     def _move(self, session: Session, row: Claimed, planned: Planned) -> None:
         """The learner's settings of now put this push at another moment: wait for it.
@@ -176,28 +222,77 @@ class Dispatcher:
                 .values(claim_expires_at=self._clock.now() + self.claim_ttl)
             )
 
-    def _deliver(self, row: Claimed, messages: list[PushMessage]) -> tuple[str, int]:
-        """Send one notification to its devices and record the outcome at once, in this
-        thread: what FCM took but we have not recorded is only what is in flight."""
+    def _send(
+        self,
+        row: Claimed,
+        messages: list[PushMessage],
+        inbox: queue.Queue[tuple[Claimed, list[tuple[str, SendResult]], threading.Event]],
+        abandoned: threading.Event,
+    ) -> None:
+        if abandoned.is_set():  # the batch was given up (the database stayed away)
+            return
         results = [(m.token, self._gateway.send(m)) for m in messages]
-        # FCM has taken it: if the database is gone for a moment, hold on to the outcome
-        # and record it when it is back, for as long as the claim lives. Dropping it would
-        # send the push again (found by bench/reliability/dispatch_db_restart.py).
+        recorded = threading.Event()
+        inbox.put((row, results, recorded))
+        while not recorded.wait(0.5) and not abandoned.is_set():
+            pass
+
+    def _record_batch(
+        self, answered: list[tuple[Claimed, list[tuple[str, SendResult]]]]
+    ) -> list[tuple[str, int]]:
+        """Record these outcomes in one transaction. FCM has taken them: if the database
+        is gone for a moment, hold on to them and record them when it is back, for as
+        long as the claims live. Dropping them would send the pushes again (found by
+        bench/reliability/dispatch_db_restart.py)."""
+        decided = [self._decide(row, results) for row, results in answered]
         deadline = time.monotonic() + self.claim_ttl.total_seconds()
         pause = 0.2
         while True:
             try:
                 with self._connection() as connection:
-                    return self._record(connection, row, results)
+                    self._write(connection, decided)
+                break
             except DBAPIError as error:
                 lost = error.connection_invalidated or isinstance(
                     error, OperationalError | InterfaceError
                 )
                 if not lost or time.monotonic() + pause > deadline:
                     raise
-                logger.warning("recording %s waits for the database (%s)", row.id, error.orig)
+                logger.warning(
+                    "recording %s outcomes waits for the database (%s)", len(decided), error.orig
+                )
                 time.sleep(pause)
                 pause = min(pause * 2, 2.0)
+        return [(outcome.label, len(outcome.gone)) for outcome in decided]
+
+    def _write(self, connection: Connection, decided: list[Outcome]) -> None:
+        gone = sorted({token for outcome in decided for token in outcome.gone})
+        if gone:
+            connection.execute(delete(DEVICES).where(DEVICES.c.token.in_(gone)))
+        # One statement per shape of outcome (sent, failed, retried), many rows each.
+        shapes: dict[tuple[str, ...], list[Outcome]] = defaultdict(list)
+        for outcome in decided:
+            shapes[tuple(sorted(outcome.values))].append(outcome)
+        for columns, outcomes in shapes.items():
+            statement = (
+                NOTIFICATIONS.update()
+                .where(
+                    NOTIFICATIONS.c.id == bindparam("row_id"),
+                    NOTIFICATIONS.c.claimed_by == self.worker_id,
+                    NOTIFICATIONS.c.status == "claimed",
+                )
+                .values({column: bindparam(f"new_{column}") for column in columns})
+            )
+            params = [
+                {"row_id": o.row.id, **{f"new_{c}": v for c, v in o.values.items()}}
+                for o in outcomes
+            ]
+            result = connection.execute(statement, params)
+            if 0 <= result.rowcount < len(outcomes):
+                logger.warning(
+                    "%s claims were lost before their outcomes were recorded",
+                    len(outcomes) - result.rowcount,
+                )
 
     @contextmanager
     def _connection(self) -> Iterator[Connection]:
@@ -271,23 +366,22 @@ class Dispatcher:
 
     # --- recording --------------------------------------------------------------------
 
-    def _record(
-        self, session: Session | Connection, row: Claimed, results: list[tuple[str, SendResult]]
-    ) -> tuple[str, int]:
+    def _decide(self, row: Claimed, results: list[tuple[str, SendResult]]) -> Outcome:
+        """What FCM's answers mean for this push: sent, retried later, or failed."""
         gone = [
             t for t, r in results if r.failure in (Failure.UNREGISTERED, Failure.SENDER_MISMATCH)
         ]
-        if gone:
-            session.execute(delete(DEVICES).where(DEVICES.c.token.in_(gone)))
         sent = [r.message_id for _, r in results if r.ok]
         failures = [r for _, r in results if not r.ok]
         now = self._clock.now()
         if sent:
-            return self._finish(session, row, "sent", message_ids=sent, sent_at=now), len(gone)
+            # What went out (built at send time), for the inbox to show the same.
+            values = {"fcm_message_ids": sent, "sent_at": now, "payload": row.payload}
+            return self._finished(row, "sent", gone, **values)
         if any(r.failure is Failure.QUOTA for r in failures):
             if row.attempts >= MAX_QUOTA_ATTEMPTS:
                 error = f"quota_exceeded: FCM refused it {row.attempts} times for quota"
-                return self._finish(session, row, "failed", error=error), len(gone)
+                return self._finished(row, "failed", gone, last_error=error)
             hinted = max(
                 (r.retry_after or DEFAULT_QUOTA_WAIT)
                 for r in failures
@@ -298,9 +392,7 @@ class Dispatcher:
             self.paused_until = now + min(dt.timedelta(seconds=hinted), MAX_QUOTA_PAUSE)
             with self._counting:
                 self.quota_pauses += 1
-            return self._retry(
-                session, row, now + dt.timedelta(seconds=wait), "quota_exceeded"
-            ), len(gone)
+            return self._retried(row, now + dt.timedelta(seconds=wait), "quota_exceeded", gone)
         retryable = [r for r in failures if r.failure in (Failure.UNAVAILABLE, Failure.UNKNOWN)]
         if retryable and row.attempts < MAX_ATTEMPTS:
             hinted = max((r.retry_after or 0) for r in retryable)
@@ -308,46 +400,37 @@ class Dispatcher:
                 hinted, self.retry_base * 2 ** (row.attempts - 1) * random.uniform(0.8, 1.2)
             )
             at = now + dt.timedelta(seconds=min(backoff, 600))
-            return self._retry(session, row, at, str(retryable[0].failure)), len(gone)
+            return self._retried(row, at, str(retryable[0].failure), gone)
         reason = str(failures[0].failure) if failures else "unknown"
         detail = "; ".join(f"{r.failure}: {r.detail}"[:200] for r in failures)
-        return self._finish(session, row, "failed", error=f"{reason}: {detail}"[:1000]), len(gone)
+        return self._finished(row, "failed", gone, last_error=f"{reason}: {detail}"[:1000])
 
-    def _retry(
-        self, session: Session | Connection, row: Claimed, at: dt.datetime, reason: str
-    ) -> str:
+    def _retried(self, row: Claimed, at: dt.datetime, reason: str, gone: list[str]) -> Outcome:
         with self._counting:
             self.retries += 1
         logger.info("push %s to user %s retries at %s: %s", row.id, row.user_id, at, reason)
-        self._update(
-            session,
-            row,
-            status="pending",
-            send_at=at,
-            claimed_by=None,
-            claim_expires_at=None,
-            last_error=reason,
-        )
-        return "retry"
+        values = {
+            "status": "pending",
+            "send_at": at,
+            "claimed_by": None,
+            "claim_expires_at": None,
+            "last_error": reason,
+        }
+        return Outcome(row, "retry", values, gone)
 
-    def _finish(
-        self,
-        session: Session | Connection,
-        row: Claimed,
-        status: str,
-        *,
-        error: str | None = None,
-        message_ids: list[str | None] | None = None,
-        sent_at: dt.datetime | None = None,
-    ) -> str:
+    def _finished(self, row: Claimed, status: str, gone: list[str], **values: Any) -> Outcome:
+        if status == "failed":
+            logger.warning(
+                "push %s to user %s failed: %s", row.id, row.user_id, values["last_error"]
+            )
+        values = {"status": status, "last_error": None, "claim_expires_at": None, **values}
+        return Outcome(row, status, values, gone)
+
+    def _finish(self, session: Session, row: Claimed, status: str, *, error: str) -> None:
+        """Close a push that was never sent (no device, obsolete, expired)."""
         if status == "failed":
             logger.warning("push %s to user %s failed: %s", row.id, row.user_id, error)
-        values: dict[str, Any] = {"status": status, "last_error": error, "claim_expires_at": None}
-        if message_ids is not None:
-            # What went out (built at send time), for the inbox to show the same.
-            values.update(fcm_message_ids=message_ids, sent_at=sent_at, payload=row.payload)
-        self._update(session, row, **values)
-        return status
+        self._update(session, row, status=status, last_error=error, claim_expires_at=None)
 
     def _update(self, session: Session | Connection, row: Claimed, **values: Any) -> None:
         result = session.execute(

@@ -20,6 +20,7 @@ from api.models import (
     ReviewLog,
     User,
 )
+from api.services import replanning
 from scheduler.memory import DEFAULT_WEIGHTS, MemoryModel
 from scheduler.types import Memory, Rating, Review
 
@@ -120,6 +121,7 @@ def rebuild_states(
         session.execute(
             insert.on_conflict_do_update(index_elements=["user_id", "item_id"], set_=update), rows
         )
+        replanning.mark_users(session, [user.id])
     return {item_id: m for item_id, m in memories.items() if m is not None}
 
 

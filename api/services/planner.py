@@ -14,9 +14,9 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, exists, func, select, text
+from sqlalchemy import Table, and_, bindparam, case, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from api.db import dialect_insert
@@ -31,6 +31,7 @@ from api.services import reminder_context
 from api.services.due import MIN_DUE_FOR_REMINDER, active_states, due_summary, practice_payload
 from api.services.reminder_context import learners_stmt
 from scheduler.reminders import Planned, plan_push
+from scheduler.replanning import CEILING, next_planning
 
 RECAP_SPACING = dt.timedelta(days=3)
 logger = logging.getLogger("bitewise.planner")
@@ -50,8 +51,9 @@ def plan_reminders(
     chunk: int = 2000,
     part: tuple[int, int] | None = None,
 ) -> PlanReport:
-    """Plan every learner, or with ``part`` (k, n) those whose id is k modulo n (one
-    slice, ``api.services.planner_slices``)."""
+    """Plan the learners whose planning moment has come (``scheduler.replanning``), or
+    with ``part`` (k, n) those of them whose id is k modulo n (one slice,
+    ``api.services.planner_slices``)."""
     report = PlanReport()
     last_id = 0
     postgres = session.get_bind().dialect.name == "postgresql"
@@ -61,68 +63,95 @@ def plan_reminders(
             # generic plan, which for "user_id = ANY(<2,000 ids>)" scans whole tables:
             # 90 ms a chunk became 7 s. Plan each chunk's queries for its own ids.
             session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-        stmt = learners_stmt(now).where(User.id > last_id)
+        due = select(User.id, User.plan_epoch).where(
+            User.id > last_id, or_(User.plan_at.is_(None), User.plan_at <= now)
+        )
         if part is not None:
-            stmt = stmt.where(User.id % part[1] == part[0])
-        learners = [
-            dict(row._mapping) for row in session.execute(stmt.order_by(User.id).limit(chunk))
-        ]
-        if not learners:
+            due = due.where(User.id % part[1] == part[0])
+        epochs: dict[int, int] = {
+            uid: epoch for uid, epoch in session.execute(due.order_by(User.id).limit(chunk))
+        }
+        if not epochs:
             return report
-        last_id = learners[-1]["id"]
-        known = reminder_context.usable(learners)
-        report.skipped += len(learners) - len(known)
-        learners = known
-        ids = [learner["id"] for learner in learners]
-        due = due_summary(session, ids, now)
-        recaps = _recaps(session, ids, now)
-        booked = reminder_context.booked(session, learners, now)
-        engagement = reminder_context.engagement(session, learners, now)
-        prompts = _open_prompts(session, ids)
-        rows: list[dict[str, Any]] = []
-        for learner in learners:
-            try:
-                rows.extend(
-                    _plan_learner(
-                        learner, now, booked, engagement, due, recaps, prompts.get(learner["id"])
-                    )
-                )
-            except Exception:
-                # One learner's bad data (a zone no longer known, a preference written by
-                # hand) is logged and skipped: never a worker crashing on every restart.
-                logger.exception("planning for user %s failed; skipped", learner["id"])
-                report.skipped += 1
-        if rows:
-            # Only what this run inserted: a racing planner's rows are its own to report.
-            report.planned.update(_insert(session, rows, postgres=postgres))
+        last_id = max(epochs)
+        moments = _plan_chunk(session, list(epochs), now, report, postgres=postgres)
+        _store_moments(session, moments, epochs, now, postgres=postgres)
         session.commit()
-        report.learners += len(learners)
+
+
+def _plan_chunk(
+    session: Session, ids: list[int], now: dt.datetime, report: PlanReport, *, postgres: bool
+) -> dict[int, dt.datetime]:
+    """Plan these learners; when to look at each again (those left out: not given)."""
+    rows = session.execute(learners_stmt(now).where(User.id.in_(ids)).order_by(User.id))
+    found = [dict(row._mapping) for row in rows]
+    learners = reminder_context.usable(found)
+    report.skipped += len(found) - len(learners)
+    ids = [learner["id"] for learner in learners]
+    due = due_summary(session, ids, now)
+    recaps = _recaps(session, ids, now)
+    booked = reminder_context.booked(session, learners, now)
+    engagement = reminder_context.engagement(session, learners, now)
+    prompts = _open_prompts(session, ids)
+    coming = _coming(session, ids, now)
+    rows_out: list[dict[str, Any]] = []
+    moments: dict[int, dt.datetime] = {}
+    for learner in learners:
+        user_id = learner["id"]
+        try:
+            planned, blocked = _plan_learner(
+                learner, now, booked, engagement, due, recaps, prompts.get(user_id)
+            )
+        except Exception:
+            # One learner's bad data (a zone no longer known, a preference written by
+            # hand) is logged and skipped: never a worker crashing on every restart.
+            logger.exception("planning for user %s failed; skipped", user_id)
+            report.skipped += 1
+            continue
+        rows_out.extend(planned)
+        moments[user_id] = next_planning(
+            now=now,
+            zone=learner["time_zone"],
+            waiting=booked[user_id][1].values(),
+            blocked=blocked,
+            **coming.get(user_id, {}),
+            spread=(user_id * 0.6180339887) % 1,
+        )
+    if rows_out:
+        # Only what this run inserted: a racing planner's rows are its own to report.
+        report.planned.update(_insert(session, rows_out, postgres=postgres))
+    report.learners += len(learners)
+    return moments
 
 
 def _plan_learner(
     learner: dict[str, Any],
     now: dt.datetime,
-    booked: dict[int, tuple[dict[dt.date, set[str]], set[str]]],
+    booked: dict[int, tuple[dict[dt.date, set[str]], dict[str, dt.datetime]]],
     engagement: dict[int, Any],
     due: dict[int, dict[str, Any]],
     recaps: dict[int, dict[str, Any]],
     prompts: list[tuple[ApplicationPrompt, str]] | None,
-) -> list[dict[str, Any]]:
-    """The outbox rows one learner needs now."""
+) -> tuple[list[dict[str, Any]], bool]:
+    """The outbox rows one learner needs now, and whether a push was wanted that no
+    moment within the horizon allowed. Planned pushes join the learner's waiting ones."""
     user_id = learner["id"]
     rules = reminder_context.rules_of(learner)
     days, waiting = booked[user_id]
     rows: list[dict[str, Any]] = []
+    blocked = False
     for kind, payload in _wanted(due.get(user_id), recaps.get(user_id)):
         if kind in waiting:  # one pending push per kind: it is re-checked when sent
             continue
         planned = plan_push(kind, now=now, rules=rules, engagement=engagement[user_id], booked=days)
         if planned is None:
+            blocked = True
             continue
         days.setdefault(planned.local_day, set()).add(kind)
+        waiting[kind] = planned.send_at
         rows.append(_row(learner, planned, payload, now))
     for prompt, prompt_text, kind, day in _prompt_pushes(prompts or []):
-        if waiting & {"apply", "follow_up"}:
+        if waiting.keys() & {"apply", "follow_up"}:
             # One "try this" or "how did it go?" waiting at a time: two modules
             # finished on one day, or a follow-up still pending after "not yet",
             # must not put two of them on the phone at the same minute.
@@ -136,12 +165,13 @@ def _plan_learner(
             not_before=day,
         )
         if planned is None:
+            blocked = True
             continue
         days.setdefault(planned.local_day, set()).add(kind)
-        waiting.add(kind)
+        waiting[kind] = planned.send_at
         rows.append(_row(learner, planned, _prompt_payload(prompt, prompt_text, kind), now))
         setattr(prompt, f"{kind}_planned_for", day)
-    return rows
+    return rows, blocked
 
 
 def _open_prompts(
@@ -294,3 +324,93 @@ def _recaps(session: Session, ids: Sequence[int], now: dt.datetime) -> dict[int,
     for user_id, module_id, title in rows:
         recaps.setdefault(user_id, {"module_id": module_id, "title": title})
     return recaps
+
+
+def _coming(
+    session: Session, ids: Sequence[int], now: dt.datetime
+) -> dict[int, dict[str, dt.datetime]]:
+    """Per learner, when a practice push becomes wanted (``MIN_DUE_FOR_REMINDER`` items
+    due within a day: the MIN-th earliest due moment, a day before) and when a recap does
+    (the first module with half its items due and no recap within the spacing)."""
+    states = active_states(ids).subquery()
+    by_due = (states.c.fsrs_due_at, states.c.item_id)
+    in_module = (states.c.user_id, states.c.module_id)
+    ranked = select(
+        states.c.user_id,
+        states.c.module_id,
+        states.c.fsrs_due_at,
+        func.row_number().over(partition_by=states.c.user_id, order_by=by_due).label("nth"),
+        func.row_number().over(partition_by=in_module, order_by=by_due).label("nth_in"),
+        func.count().over(partition_by=in_module).label("of"),
+    ).subquery()
+    half = and_(ranked.c.of >= 2, (2 * ranked.c.nth_in - ranked.c.of).in_((0, 1)))
+    rows = session.execute(
+        select(
+            ranked.c.user_id,
+            ranked.c.module_id,
+            ranked.c.fsrs_due_at,
+            ranked.c.nth == MIN_DUE_FOR_REMINDER,
+            half,
+        ).where(or_(ranked.c.nth == MIN_DUE_FOR_REMINDER, half))
+    )
+    last_recaps = dict(
+        ((user_id, module_id), at)
+        for user_id, module_id, at in session.execute(
+            select(RecapLog.user_id, RecapLog.module_id, func.max(RecapLog.studied_at))
+            .where(RecapLog.user_id.in_(ids), RecapLog.studied_at >= now - RECAP_SPACING)
+            .group_by(RecapLog.user_id, RecapLog.module_id)
+        )
+    )
+    coming: dict[int, dict[str, dt.datetime]] = defaultdict(dict)
+    for user_id, module_id, due_at, is_nth, is_half in rows:
+        mine = coming[user_id]
+        if is_nth:
+            mine["due_enough_at"] = due_at - dt.timedelta(days=1)
+        if is_half:
+            last = last_recaps.get((user_id, module_id))
+            at = max(due_at, last + RECAP_SPACING) if last is not None else due_at
+            if at > now:
+                mine["recap_at"] = min(at, mine.get("recap_at", at))
+    return coming
+
+
+# Rows whose planning epoch moved while this run planned them were changed meanwhile:
+# their plan_at stays unset, and the next run plans them again.
+_STORE_JSON = text(
+    """
+    UPDATE users AS u SET plan_at = r.plan_at
+    FROM json_to_recordset(CAST(:rows AS json)) AS r(id integer, epoch integer,
+                                                     plan_at timestamptz)
+    WHERE u.id = r.id AND u.plan_epoch = r.epoch
+    """
+)
+_USERS = cast(Table, User.__table__)
+_STORE = (
+    update(_USERS)
+    .where(_USERS.c.id == bindparam("uid"), _USERS.c.plan_epoch == bindparam("epoch"))
+    .values(plan_at=bindparam("at"))
+)
+
+
+def _store_moments(
+    session: Session,
+    moments: dict[int, dt.datetime],
+    epochs: dict[int, int],
+    now: dt.datetime,
+    *,
+    postgres: bool,
+) -> None:
+    """Store when to plan each learner of the chunk again. Those not planned (no phone,
+    not signed in, a zone this machine does not know) wait for the safety net: signing
+    in, registering a phone or fixing the zone marks them at once."""
+    later = now + CEILING
+    rows = [(user_id, epoch, moments.get(user_id, later)) for user_id, epoch in epochs.items()]
+    if postgres:
+        document = json.dumps(
+            [{"id": uid, "epoch": epoch, "plan_at": at.isoformat()} for uid, epoch, at in rows]
+        )
+        session.execute(_STORE_JSON, {"rows": document})
+    else:
+        session.connection().execute(
+            _STORE, [{"uid": uid, "epoch": epoch, "at": at} for uid, epoch, at in rows]
+        )

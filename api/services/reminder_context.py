@@ -107,19 +107,26 @@ def rules_of(learner: dict[str, Any]) -> Rules:
 
 def booked(
     session: Session, learners: list[dict[str, Any]], now: dt.datetime
-) -> dict[int, tuple[dict[dt.date, set[str]], set[str]]]:
+) -> dict[int, tuple[dict[dt.date, set[str]], dict[str, dt.datetime]]]:
     """Per learner: kinds planned or sent per local day (from the dedupe keys), and the
-    kinds still waiting to be sent."""
+    kinds still waiting to be sent, with when."""
     ids = [learner["id"] for learner in learners]
     rows = session.execute(
-        select(Notification.user_id, Notification.dedupe_key, Notification.status).where(
+        select(
+            Notification.user_id,
+            Notification.dedupe_key,
+            Notification.status,
+            Notification.send_at,
+        ).where(
             Notification.user_id.in_(ids),
             (Notification.send_at >= now - dt.timedelta(days=2))
             | Notification.status.in_(("pending", "claimed")),
         )
     )
-    booked: dict[int, tuple[dict[dt.date, set[str]], set[str]]] = {i: ({}, set()) for i in ids}
-    for user_id, key, status in rows:
+    booked: dict[int, tuple[dict[dt.date, set[str]], dict[str, dt.datetime]]] = {
+        i: ({}, {}) for i in ids
+    }
+    for user_id, key, status, send_at in rows:
         kind, _, day = key.partition(":")
         try:
             local_day = dt.date.fromisoformat(day[:10])
@@ -131,7 +138,7 @@ def booked(
         days, waiting = booked[user_id]
         days.setdefault(local_day, set()).add(kind)
         if status in ("pending", "claimed"):
-            waiting.add(kind)
+            waiting[kind] = min(send_at, waiting.get(kind, send_at))
     return booked
 
 

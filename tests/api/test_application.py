@@ -62,6 +62,7 @@ def test_the_planner_sends_try_it_then_how_did_it_go(
     assert db.scalars(select(Notification).where(Notification.kind == "follow_up")).all() == []
     apply.status, apply.sent_at = "sent", apply.send_at
     db.flush()
+    clock.advance(dt.timedelta(minutes=5))  # the next run after it went out
     plan_reminders(db, now=clock.now())
     [follow_up] = db.scalars(select(Notification).where(Notification.kind == "follow_up")).all()
     assert follow_up.dedupe_key == f"follow_up:{prompt['follow_up_on']}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
@@ -27,9 +28,11 @@ def learner_with_due(
     not_due: int = 0,
     device: bool = True,
     at: dt.datetime | None = None,
+    due_in: Sequence[dt.timedelta] = (),
     **user,
 ):
-    """Items due before ``at`` (by an hour and more) and not due for weeks after it."""
+    """Items due before ``at`` (by an hour and more) and not due for weeks after it, and
+    one due at ``at`` + each of ``due_in``."""
     reference = at or MONDAY_10_BERLIN
     learner = UserFactory(time_zone="Europe/Berlin", **user)
     if device:
@@ -37,9 +40,14 @@ def learner_with_due(
     module = ModuleFactory(organization=learner.organization, title="Feedback")
     lesson = LessonFactory(module=module)
     EnrollmentFactory(user=learner, module=module, status="completed")
-    for n in range(due + not_due):
+    offsets = [
+        *(dt.timedelta(hours=-n - 1) for n in range(due)),
+        *(dt.timedelta(days=20) for _ in range(not_due)),
+        *due_in,
+    ]
+    for n, offset in enumerate(offsets):
         item = ItemFactory(lesson=lesson, prompt=f"Question {n}?")
-        due_at = reference + (dt.timedelta(hours=-n - 1) if n < due else dt.timedelta(days=20))
+        due_at = reference + offset
         db.add(
             MemoryState(
                 user_id=learner.id,

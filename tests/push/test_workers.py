@@ -67,9 +67,10 @@ def test_a_killed_worker_loses_nothing_while_fcm_answers_429_and_503(committed: 
     assert lost == 0
     assert answers_429_503 > 0  # the failures really happened and were retried
     # A resend is possible only for requests in flight when the process died: FCM took
-    # them, the worker could not record it (each sending thread records its own outcome
-    # as soon as FCM answers). At most one per sending thread (16); each carries the
-    # notification's collapse key, so the phone shows it once.
+    # them, the worker could not record it (outcomes are recorded in group commits, and a
+    # sending thread waits for its answer's before it sends again). At most one per
+    # sending thread (16); each carries the notification's collapse key, so the phone
+    # shows it once.
     assert duplicates <= 16
 
 

@@ -76,6 +76,9 @@ class Config:
     push_backend: str = "local"
     # Base URL of an FCM-compatible endpoint instead of Google's (a stand-in, a proxy).
     fcm_endpoint: str | None = None
+    # "curl": libcurl's multi interface, HTTP/2 (api/push/fcm_curl.py); "firebase-admin":
+    # messaging.send in threads. Both take credentials and messages from firebase-admin.
+    fcm_transport: str = "curl"
     worker_batch_size: int = 100
     worker_threads: int = 16
     # Seconds between planner runs in each worker; 0 turns planning off in that worker.
@@ -119,6 +122,7 @@ class Config:
                 else "local"
             ),
             fcm_endpoint=env.get("BITEWISE_FCM_ENDPOINT") or None,
+            fcm_transport=env.get("BITEWISE_FCM_TRANSPORT") or "curl",
             worker_batch_size=_int(env, "BITEWISE_WORKER_BATCH", 100),
             worker_threads=_int(env, "BITEWISE_WORKER_THREADS", 16),
             plan_every=_int(env, "BITEWISE_PLAN_EVERY", 300),
@@ -171,6 +175,8 @@ class Config:
                 )
         if self.push_backend not in ("local", "fcm"):
             raise ConfigError("BITEWISE_PUSH must be 'local' or 'fcm'")
+        if self.fcm_transport not in ("curl", "firebase-admin"):
+            raise ConfigError("BITEWISE_FCM_TRANSPORT must be 'curl' or 'firebase-admin'")
         if (
             self.google_application_credentials
             and not Path(self.google_application_credentials).is_file()

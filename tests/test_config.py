@@ -59,7 +59,11 @@ def test_app_does_not_start_with_an_unsafe_environment(monkeypatch: pytest.Monke
 
 @pytest.mark.parametrize(
     "env",
-    [{"BITEWISE_ENV": "staging"}, {"BITEWISE_MAX_REQUEST_BYTES": "lots"}],
+    [
+        {"BITEWISE_ENV": "staging"},
+        {"BITEWISE_MAX_REQUEST_BYTES": "lots"},
+        {"BITEWISE_FCM_TRANSPORT": "carrier-pigeon"},
+    ],
 )
 def test_bad_values_are_named(env: dict) -> None:
     with pytest.raises(ConfigError, match=next(iter(env))):

@@ -7,6 +7,7 @@ from firebase_admin import messaging
 
 from api.config import Config
 from api.push.fcm import FcmGateway
+from api.push.fcm_curl import CurlFcmGateway
 from api.push.gateway import PushGateway
 from api.push.local import LocalGateway
 
@@ -20,4 +21,8 @@ def make_gateway(config: Config, firebase_app: firebase_admin.App) -> PushGatewa
         messaging._MessagingService.FCM_URL = (
             config.fcm_endpoint.rstrip("/") + "/v1/projects/{0}/messages:send"
         )
+    if config.fcm_transport == "curl":
+        # As many requests in flight as sending threads otherwise: the same bound on
+        # what a killed worker can have sent without recording it.
+        return CurlFcmGateway(firebase_app, in_flight=config.worker_threads)
     return FcmGateway(firebase_app, pool_size=max(config.worker_threads * 2, 16))

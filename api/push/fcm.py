@@ -49,44 +49,49 @@ class FcmGateway:
         session.trust_env = False
 
     def send(self, message: PushMessage) -> SendResult:
-        with warnings.catch_warnings():
-            warnings.filterwarnings(
-                "ignore", message=_TOKEN_DEPRECATION, category=DeprecationWarning
-            )
-            fcm_message = messaging.Message(
-                token=message.token,
-                notification=messaging.Notification(title=message.title, body=message.body),
-                data=message.data,
-                android=messaging.AndroidConfig(collapse_key=message.collapse_key or None),
-                apns=messaging.APNSConfig(
-                    headers={"apns-collapse-id": message.collapse_key}
-                    if message.collapse_key
-                    else None
-                ),
-            )
+        fcm = fcm_message(message)
         try:
-            return SendResult(message_id=messaging.send(fcm_message, app=self._app))
-        except messaging.UnregisteredError as error:
-            return SendResult(failure=Failure.UNREGISTERED, detail=str(error))
-        except messaging.SenderIdMismatchError as error:
-            return SendResult(failure=Failure.SENDER_MISMATCH, detail=str(error))
-        except messaging.QuotaExceededError as error:
-            return SendResult(
-                failure=Failure.QUOTA, retry_after=_retry_after(error), detail=str(error)
-            )
-        except (
-            exceptions.UnavailableError,
-            exceptions.InternalError,
-            exceptions.DeadlineExceededError,
-            exceptions.UnknownError,
-        ) as error:
-            return SendResult(
-                failure=Failure.UNAVAILABLE, retry_after=_retry_after(error), detail=str(error)
-            )
-        except exceptions.InvalidArgumentError as error:
-            return SendResult(failure=Failure.INVALID, detail=str(error))
+            return SendResult(message_id=messaging.send(fcm, app=self._app))
         except exceptions.FirebaseError as error:
-            return SendResult(failure=Failure.UNKNOWN, detail=f"{error.code}: {error}")
+            return classify(error)
+
+
+def fcm_message(message: PushMessage) -> messaging.Message:
+    """Our push in firebase-admin's message model (what FCM v1 is sent)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_TOKEN_DEPRECATION, category=DeprecationWarning)
+        return messaging.Message(
+            token=message.token,
+            notification=messaging.Notification(title=message.title, body=message.body),
+            data=message.data,
+            android=messaging.AndroidConfig(collapse_key=message.collapse_key or None),
+            apns=messaging.APNSConfig(
+                headers={"apns-collapse-id": message.collapse_key} if message.collapse_key else None
+            ),
+        )
+
+
+def classify(error: exceptions.FirebaseError) -> SendResult:
+    """What firebase-admin's error for a send means to the dispatcher."""
+    if isinstance(error, messaging.UnregisteredError):
+        return SendResult(failure=Failure.UNREGISTERED, detail=str(error))
+    if isinstance(error, messaging.SenderIdMismatchError):
+        return SendResult(failure=Failure.SENDER_MISMATCH, detail=str(error))
+    if isinstance(error, messaging.QuotaExceededError):
+        return SendResult(failure=Failure.QUOTA, retry_after=_retry_after(error), detail=str(error))
+    if isinstance(
+        error,
+        exceptions.UnavailableError
+        | exceptions.InternalError
+        | exceptions.DeadlineExceededError
+        | exceptions.UnknownError,
+    ):
+        return SendResult(
+            failure=Failure.UNAVAILABLE, retry_after=_retry_after(error), detail=str(error)
+        )
+    if isinstance(error, exceptions.InvalidArgumentError):
+        return SendResult(failure=Failure.INVALID, detail=str(error))
+    return SendResult(failure=Failure.UNKNOWN, detail=f"{error.code}: {error}")
 
 
 def _retry_after(error: exceptions.FirebaseError) -> float | None:

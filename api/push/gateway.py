@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class Failure(enum.StrEnum):
@@ -41,4 +42,14 @@ class SendResult:
 class PushGateway(Protocol):
     def send(self, message: PushMessage) -> SendResult:
         """Send one message; never raises for a delivery problem, reports it instead."""
+        ...
+
+
+@runtime_checkable
+class StreamingGateway(Protocol):
+    def send_stream(
+        self, messages: Sequence[PushMessage]
+    ) -> Iterator[list[tuple[int, SendResult]]]:
+        """Send many at once; yield (index, result) pairs as answers arrive, and send on
+        only when asked for the next ones (so the caller records what it was given first)."""
         ...

@@ -3,10 +3,12 @@
 Any number of dispatchers may run. A claim is a short transaction that marks a batch of
 due rows ``claimed`` by this worker until ``claim_expires_at`` (PostgreSQL: FOR UPDATE
 SKIP LOCKED, so workers never wait on each other's rows; SQLite: one worker, the
-documented limit). Sending happens outside any transaction, in threads; each thread
-records its own outcome on its own connection the moment FCM answers, and only while the
-claim is still ours. A live worker renews its claims while it sends; a dead one's expire
-and another worker takes the rows over, so nothing is lost. Devices collapse on
+documented limit). Sending happens outside any transaction: through a gateway that keeps
+many requests open itself (libcurl, HTTP/2) or in threads. Outcomes are recorded in group
+commits, only while the claim is still ours, and a request's answer is recorded before
+its sender sends again: what FCM took and nobody recorded is at most one request per
+thread (or per request in flight). A live worker renews its claims while it sends; a
+dead one's expire and another worker takes the rows over, so nothing is lost. Devices collapse on
 ``collapse_key`` (the notification id), so the rare push sent again after a worker died
 mid-send shows once on the phone.
 """
@@ -32,7 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.clock import Clock
 from api.models import Device, Notification, User
-from api.push.gateway import Failure, PushGateway, PushMessage, SendResult
+from api.push.gateway import Failure, PushGateway, PushMessage, SendResult, StreamingGateway
 from api.push.messages import render
 from api.services.due import STALE_DEVICE_AFTER
 from api.services.send_time import SendTimeCheck
@@ -143,8 +145,39 @@ class Dispatcher:
                     self._finish(session, row, verdict, error=str(detail))
                     report.outcomes[verdict] += 1
             session.commit()
-        self._send_and_record(deliveries, report)
+        if isinstance(self._gateway, StreamingGateway):
+            self._stream_and_record(deliveries, report)
+        else:
+            self._send_and_record(deliveries, report)
         return report
+
+    def _stream_and_record(
+        self, deliveries: list[tuple[Claimed, list[PushMessage]]], report: DispatchReport
+    ) -> None:
+        """Send through a gateway that keeps many requests open itself (HTTP/2): record
+        each round of answers in one transaction before it sends on."""
+        assert isinstance(self._gateway, StreamingGateway)
+        messages = [message for _, batch in deliveries for message in batch]
+        owner = [n for n, (_, batch) in enumerate(deliveries) for _ in batch]
+        left = Counter(owner)
+        results: dict[int, list[tuple[str, SendResult]]] = defaultdict(list)
+        every = self.claim_ttl.total_seconds() / 3
+        renew_at = time.monotonic() + every
+        for answers in self._gateway.send_stream(messages):
+            complete = []
+            for index, result in answers:
+                n = owner[index]
+                results[n].append((messages[index].token, result))
+                left[n] -= 1
+                if not left[n]:
+                    complete.append((deliveries[n][0], results.pop(n)))
+            if complete:
+                for outcome, removed in self._record_batch(complete):
+                    report.outcomes[outcome] += 1
+                    report.devices_removed += removed
+            if time.monotonic() >= renew_at:
+                self._renew_claims([row.id for row, _ in deliveries])
+                renew_at = time.monotonic() + every
 
     def _send_and_record(
         self, deliveries: list[tuple[Claimed, list[PushMessage]]], report: DispatchReport

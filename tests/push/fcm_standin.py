@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import ssl
 import threading
 import time
 import uuid
@@ -95,7 +96,9 @@ def _error(kind: str, retry_after: int) -> tuple[int, dict, dict]:
 
 
 @contextmanager
-def running(standin: FcmStandIn) -> Iterator[FcmStandIn]:
+def running(standin: FcmStandIn, *, tls: ssl.SSLContext | None = None) -> Iterator[FcmStandIn]:
+    """Serve ``standin`` on 127.0.0.1 (over TLS with ``tls``, as FCM is)."""
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as FCM
         # One write per response and no Nagle: headers and body in two small writes on a
@@ -144,7 +147,10 @@ def running(standin: FcmStandIn) -> Iterator[FcmStandIn]:
         request_queue_size = 1024  # the default 5 drops connections under load
 
     server = Server(("127.0.0.1", 0), Handler)
-    standin.url = f"http://127.0.0.1:{server.server_port}"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    scheme = "https" if tls is not None else "http"
+    standin.url = f"{scheme}://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:

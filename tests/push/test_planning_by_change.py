@@ -73,7 +73,9 @@ def test_a_sent_push_brings_the_learner_back_for_the_next_day(db: Session) -> No
     assert kinds(db, learner).count("practice") == 2
 
 
-@pytest.mark.parametrize("change", ["review", "preferences", "organization", "device", "no_change"])
+@pytest.mark.parametrize(
+    "change", ["review", "preferences", "organization", "device", "retired", "no_change"]
+)
 def test_a_change_plans_the_learner_at_the_next_run(db: Session, change: str) -> None:
     learner = learner_with_due(db, due=5, device=False) if change == "device" else None
     learner = learner or learner_with_due(db, due=2, not_due=3)

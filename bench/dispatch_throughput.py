@@ -8,12 +8,18 @@ stand-in as its own process on 127.0.0.1, firebase-admin's real HTTP code. With
 --latency-ms the stand-in answers after that delay, as FCM's network round trip would
 (0 measures CPU alone: worker, PostgreSQL and stand-in share this machine). The naive
 baseline sends one row at a time with ``messaging.send()``: select, send, update, commit.
+
+With ``--tls`` FCM is played by nginx over TLS and HTTP/2 (bench/send_transports.py; it
+accepts everything), as Google's FCM is reached; ``--transport`` picks the worker's
+(``curl`` or ``firebase-admin``). Each line also gives the workers' own CPU per push
+(from /proc), so msg/s per core of the worker, whatever else shares the machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import time
 from pathlib import Path
@@ -31,6 +37,7 @@ from api.push.fcm import FcmGateway
 from api.push.gateway import PushMessage
 from api.push.messages import render
 from bench.outbox_common import StandInProcess, fresh_database
+from bench.send_transports import Nginx
 from tests.push.harness import seed_outbox, start_worker, statuses, stop, wait_until
 
 
@@ -62,18 +69,28 @@ def naive(engine, url: str, count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
-def with_workers(engine, standin: StandInProcess, workers: int, count: int, threads: int) -> float:
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def with_workers(
+    engine, fcm_url: str, workers: int, count: int, threads: int, transport: str, env: dict
+) -> tuple[float, float]:
+    """msg/s, and the workers' CPU ms per push."""
     url = engine.url.render_as_string(hide_password=False)
-    before = standin.stats()["accepted"]
     started = time.perf_counter()
-    processes = [start_worker(url, standin.url, batch=200, threads=threads) for _ in range(workers)]
+    processes = [
+        start_worker(url, fcm_url, batch=200, threads=threads, transport=transport, extra_env=env)
+        for _ in range(workers)
+    ]
     try:
         assert wait_until(lambda: statuses(engine).get("sent", 0) >= count, timeout=900, every=0.2)
         elapsed = time.perf_counter() - started
+        cpu = sum(cpu_seconds(process.pid) for process in processes)
     finally:
         stop(processes)
-    assert standin.stats()["accepted"] - before == count
-    return count / elapsed
+    return count / elapsed, cpu / count * 1000
 
 
 def main() -> None:
@@ -89,22 +106,32 @@ def main() -> None:
         default=0.0,
         help="the stand-in's answer time, modelling FCM's round trip (0: loopback only)",
     )
+    parser.add_argument("--tls", action="store_true", help="nginx over TLS and HTTP/2 as FCM")
+    parser.add_argument("--transport", choices=("curl", "firebase-admin"), default="curl")
     args = parser.parse_args()
-    standin = StandInProcess(latency_ms=args.latency_ms)
-    print(f"# stand-in answer latency {args.latency_ms:.0f} ms")
+    standin = Nginx() if args.tls else StandInProcess(latency_ms=args.latency_ms)
+    env = {"REQUESTS_CA_BUNDLE": standin.cert} if args.tls else {}
+    print(
+        f"# FCM: {'nginx, TLS, HTTP/2' if args.tls else 'Python stand-in, HTTP/1.1'}; "
+        f"answer latency {0 if args.tls else args.latency_ms:.0f} ms; transport {args.transport}"
+    )
     try:
         engine = fresh_database("bitewise_bench_outbox")
         seed_outbox(engine, count=args.naive_count, now=dt.datetime.now(dt.UTC))
-        baseline = naive(engine, standin.url, args.naive_count)
-        print(f"naive (one messaging.send per row, one row at a time): {baseline:7.0f} msg/s")
+        if not args.tls:
+            baseline = naive(engine, standin.url, args.naive_count)
+            print(f"naive (one messaging.send per row, one row at a time): {baseline:7.0f} msg/s")
         for workers in (1, 2, 4):
             engine.dispose()
             engine = fresh_database("bitewise_bench_outbox")
             seed_outbox(engine, count=args.count, now=dt.datetime.now(dt.UTC))
-            rate = with_workers(engine, standin, workers, args.count, args.threads)
+            rate, cpu_ms = with_workers(
+                engine, standin.url, workers, args.count, args.threads, args.transport, env
+            )
             print(
-                f"{workers} worker process(es) x {args.threads} threads: {rate:7.0f} msg/s "
-                f"({rate / baseline:.1f}x naive; {rate / workers:.0f} msg/s per process)"
+                f"{workers} worker process(es) x {args.threads} in flight: {rate:7.0f} msg/s "
+                f"({rate / workers:.0f} per process); worker CPU {cpu_ms:.3f} ms a push "
+                f"({1000 / cpu_ms:,.0f} msg/s per core)"
             )
     finally:
         standin.stop()

@@ -26,12 +26,12 @@ import argparse
 import asyncio
 import datetime as dt
 import io
+import ipaddress
 import json
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -94,9 +94,7 @@ def certificate(directory: Path) -> None:
         .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=1))
         .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]
-            ),
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
             critical=False,
         )
         .sign(key, hashes.SHA256())
@@ -272,7 +270,6 @@ def main() -> None:
                 )
             except ImportError as missing:
                 print(f"{name:<28} not installed ({missing.name}); pip install it to measure")
-        threading.enumerate()
     finally:
         nginx.stop()
 

@@ -116,6 +116,8 @@ def start_worker(
     threads: int = 16,
     batch: int = 100,
     log_path: Path | None = None,
+    transport: str = "curl",
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("BITEWISE_", "GOOGLE_"))},
@@ -130,6 +132,8 @@ def start_worker(
         "BITEWISE_WORKER_BATCH": str(batch),
         "BITEWISE_RETRY_BASE": "0.5",
         "LOG_LEVEL": "WARNING",
+        "BITEWISE_FCM_TRANSPORT": transport,
+        **(extra_env or {}),
     }
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed in stop()
     worker = subprocess.Popen(

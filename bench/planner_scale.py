@@ -156,6 +156,7 @@ def main() -> None:
     )
     parser.add_argument("--learners", type=int, default=100_000)
     parser.add_argument("--chunk", type=int, default=2000)
+    parser.add_argument("--no-workers", action="store_true", help="one process only")
     args = parser.parse_args()
     now = dt.datetime.now(dt.UTC)
     engine = fresh_database("bitewise_bench_planner")
@@ -166,7 +167,7 @@ def main() -> None:
     timed_run(engine, "second run, a minute on", now + dt.timedelta(minutes=1), args.chunk)
     reset(engine, everyone=False)
     timed_run(engine, "1 % changed, two minutes on", now + dt.timedelta(minutes=2), args.chunk)
-    for workers in (1, 2):
+    for workers in () if args.no_workers else (1, 2):
         reset(engine, everyone=True)
         first = by_workers(engine, now, workers)
         reset(engine, everyone=False)

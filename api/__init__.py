@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -17,6 +18,7 @@ from api.firebase import init_firebase_app
 from api.http_headers import init_headers
 from api.input_guard import init_input_guard
 from api.limits import init_limits
+from api.media.store import LocalStore
 from api.metrics import init_request_metrics, metrics
 from api.operation_docs import DescriptionPlugin, typed_enum
 from api.operation_ids import OperationIdPlugin
@@ -34,6 +36,7 @@ from api.resources.enrollments.routes import blp as enrollments_blp
 from api.resources.health.routes import blp as health_blp
 from api.resources.learn.routes import blp as learn_blp
 from api.resources.me.routes import blp as me_blp
+from api.resources.media.routes import blp as media_blp
 from api.resources.modules.routes import blp as modules_blp
 from api.resources.outbox.routes import blp as outbox_blp
 from api.resources.practice.routes import blp as practice_blp
@@ -52,6 +55,7 @@ BLUEPRINTS = [
     teams_blp,
     users_blp,
     modules_blp,
+    media_blp,
     enrollments_blp,
     learn_blp,
     practice_blp,
@@ -91,6 +95,7 @@ def create_app(
 
     app.extensions["bitewise.clock"] = clock or SystemClock()
     app.extensions["bitewise.firebase"] = init_firebase_app(config)
+    app.extensions["bitewise.media"] = LocalStore(Path(config.media_dir).resolve())
     Database().init_app(app, bind)
 
     api = BitewiseApi(

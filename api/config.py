@@ -50,6 +50,10 @@ BOUNDS = (
     ("retry_base", "BITEWISE_RETRY_BASE", 0.1, 600),
     ("plan_every", "BITEWISE_PLAN_EVERY", 0, 86_400),
     ("proxy_hops", "BITEWISE_PROXY_HOPS", 0, 5),
+    ("media_max_image_mb", "BITEWISE_MEDIA_MAX_IMAGE_MB", 1, 200),
+    ("media_max_audio_mb", "BITEWISE_MEDIA_MAX_AUDIO_MB", 1, 1000),
+    ("media_max_video_mb", "BITEWISE_MEDIA_MAX_VIDEO_MB", 1, 5000),
+    ("media_max_pixels", "BITEWISE_MEDIA_MAX_PIXELS", 1_000_000, 200_000_000),
 )
 MIN_METRICS_TOKEN = 16
 
@@ -79,6 +83,13 @@ class Config:
     # "curl": libcurl's multi interface, HTTP/2 (api/push/fcm_curl.py); "firebase-admin":
     # messaging.send in threads. Both take credentials and messages from firebase-admin.
     fcm_transport: str = "curl"
+    # Where uploaded media are kept (the local store); the largest file of each kind and
+    # the most pixels an image may have.
+    media_dir: str = str(Path("instance") / "media")
+    media_max_image_mb: int = 20
+    media_max_audio_mb: int = 50
+    media_max_video_mb: int = 250
+    media_max_pixels: int = 50_000_000
     worker_batch_size: int = 100
     worker_threads: int = 16
     # Seconds between planner runs in each worker; 0 turns planning off in that worker.
@@ -123,6 +134,11 @@ class Config:
             ),
             fcm_endpoint=env.get("BITEWISE_FCM_ENDPOINT") or None,
             fcm_transport=env.get("BITEWISE_FCM_TRANSPORT") or "curl",
+            media_dir=env.get("BITEWISE_MEDIA_DIR") or str(Path("instance") / "media"),
+            media_max_image_mb=_int(env, "BITEWISE_MEDIA_MAX_IMAGE_MB", 20),
+            media_max_audio_mb=_int(env, "BITEWISE_MEDIA_MAX_AUDIO_MB", 50),
+            media_max_video_mb=_int(env, "BITEWISE_MEDIA_MAX_VIDEO_MB", 250),
+            media_max_pixels=_int(env, "BITEWISE_MEDIA_MAX_PIXELS", 50_000_000),
             worker_batch_size=_int(env, "BITEWISE_WORKER_BATCH", 100),
             worker_threads=_int(env, "BITEWISE_WORKER_THREADS", 16),
             plan_every=_int(env, "BITEWISE_PLAN_EVERY", 300),

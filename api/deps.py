@@ -9,7 +9,9 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from api.clock import Clock
+from api.config import Config
 from api.db import Database
+from api.media.store import LocalStore
 
 
 def session() -> Session:
@@ -24,3 +26,11 @@ def now() -> dt.datetime:
 
 def firebase_app() -> firebase_admin.App:
     return current_app.extensions["bitewise.firebase"]
+
+
+def media_store() -> LocalStore:
+    return current_app.extensions["bitewise.media"]
+
+
+def config() -> Config:
+    return current_app.config["BITEWISE"]

@@ -54,6 +54,10 @@ class Invalid(DomainError):
     status, code = 422, "invalid"
 
 
+class TooLarge(DomainError):
+    status, code = 413, "request_entity_too_large"
+
+
 class Unavailable(DomainError):
     """A dependency (database, Firebase's keys) is out of reach; the client may retry."""
 
@@ -75,6 +79,9 @@ ERROR_CODES = (
     *("not_a_member", "not_hidden", "not_marked_useful", "nul_character", "prompt_closed"),
     *("role_forbidden", "team_exists", "team_not_found", "token_expired", "user_exists"),
     *("user_not_found",),
+    *("media_corrupt", "media_decompression_bomb", "media_in_use", "media_not_found"),
+    *("media_polyglot", "media_size_mismatch", "media_text_missing", "media_too_large"),
+    *("media_unsupported", "upload_expired", "upload_finished", "upload_incomplete"),
 )
 
 

@@ -188,6 +188,7 @@ PARAMETERS: dict[str, str] = {
     "invitation_id": "An invitation's id, from GET /me/invitations.",
     "item_id": "An item's id, from GET /modules/{module_id}.",
     "lesson_id": "A lesson's id, from the module that holds it.",
+    "media_id": "A media file's id, from POST /media/uploads' PUT or GET /media.",
     "module_id": "A module's id, from the module lists (GET /modules, GET /learn/modules).",
     "notification_id": "A push's id: `notification_id` in its data, or `id` in "
     "GET /me/notifications.",

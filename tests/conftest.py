@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 # firebase-admin reads this variable itself, at each verification: tests run in emulator
 # mode (unsigned tokens) unless a test deletes it to exercise real signature checks.
@@ -66,7 +67,7 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def config() -> Config:
+def config(tmp_path: Path) -> Config:
     return Config(
         environment="test",
         database_url="sqlite://",  # unused: the app is bound to the test connection
@@ -74,6 +75,7 @@ def config() -> Config:
         firebase_auth_emulator_host="127.0.0.1:9099",
         log_json=False,
         log_level="WARNING",
+        media_dir=str(tmp_path / "media"),
     )
 
 

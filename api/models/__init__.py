@@ -19,6 +19,7 @@ from api.models.enrollment import (
     LessonProgress,
     TeamAssignment,
 )
+from api.models.media import MediaAsset, MediaKind, MediaUpload
 from api.models.organization import Organization, Role, Team, User
 from api.models.practice import MemoryState, ParameterSet, RecapLog, ReviewLog
 from api.models.push import (
@@ -42,6 +43,9 @@ __all__ = [
     "ItemKind",
     "Lesson",
     "LessonProgress",
+    "MediaAsset",
+    "MediaKind",
+    "MediaUpload",
     "MemoryState",
     "ModerationAction",
     "Module",

@@ -77,6 +77,8 @@ class Lesson(Base):
     body_markdown: Mapped[str] = mapped_column(Text, default="")
     # Short statements a recap repeats.
     key_points: Mapped[list[str]] = mapped_column(default=list)
+    # An image above the lesson; more media sit in the body as ![alt](media:ID).
+    lead_media_id: Mapped[int | None] = mapped_column(ForeignKey("media_assets.id"))
 
     module: Mapped[Module] = relationship(back_populates="lessons")
     # Only the items in force; retired ones stay in the table for history.
@@ -102,6 +104,10 @@ class Item(Base):
     # {"model_answer": text} for free recall (the learner grades themselves).
     answer: Mapped[dict[str, Any]] = mapped_column()
     explanation: Mapped[str] = mapped_column(Text, default="")
+    # An image or audio clip with the prompt, and an image per option (None: text only).
+    # Part of what is asked: changing them on published content makes a new item.
+    prompt_media_id: Mapped[int | None] = mapped_column(ForeignKey("media_assets.id"))
+    option_media_ids: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
     revision: Mapped[int] = mapped_column(Integer, default=1)
     retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))

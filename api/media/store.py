@@ -1,0 +1,84 @@
+"""Object storage behind one small interface: the local file system (the embedded
+default) or a Google Cloud Storage bucket.
+
+Keys are ``{organization id}/{sha256}/original`` for an uploaded file and ``{organization
+id}/{sha256}/{rendition}`` for what is made from it: content-addressed within an
+organization, so a file uploaded twice is stored once, and one organization's keys never
+name another's.
+Files go in and out as files on disk, never whole in memory.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+
+class MediaStore(Protocol):
+    def put(self, key: str, source: Path, content_type: str) -> None:
+        """Store the file at ``source`` under ``key`` (the same key twice: one copy)."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def fetch(self, key: str, target: Path) -> None:
+        """Copy the object to a local file (for processing)."""
+        ...
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every object whose key starts with ``prefix``; how many went."""
+        ...
+
+    def keys(self, prefix: str = "") -> Iterator[str]: ...
+
+
+class LocalStore:
+    """Files under one directory; the API serves them itself (``api.media.delivery``)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._incoming = root / ".incoming"  # uploads being received, same file system
+
+    @property
+    def incoming(self) -> Path:
+        self._incoming.mkdir(parents=True, exist_ok=True)
+        return self._incoming
+
+    def path(self, key: str) -> Path:
+        parts = key.split("/")
+        if not key or any(part in ("", ".", "..") or part.startswith(".") for part in parts):
+            raise ValueError(f"not a media key: {key!r}")
+        return self.root.joinpath(*parts)
+
+    def put(self, key: str, source: Path, content_type: str) -> None:
+        target = self.path(key)
+        if target.exists():
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staged = target.with_name(f".{target.name}.{os.getpid()}")
+        shutil.copyfile(source, staged)
+        os.replace(staged, target)  # readers see the whole file or none
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    def fetch(self, key: str, target: Path) -> None:
+        shutil.copyfile(self.path(key), target)
+
+    def delete_prefix(self, prefix: str) -> int:
+        gone = 0
+        for key in list(self.keys(prefix)):
+            self.path(key).unlink(missing_ok=True)
+            gone += 1
+        return gone
+
+    def keys(self, prefix: str = "") -> Iterator[str]:
+        for path in sorted(self.root.rglob("*")):
+            relative = path.relative_to(self.root)
+            if path.is_file() and not any(part.startswith(".") for part in relative.parts):
+                key = relative.as_posix()
+                if key.startswith(prefix):
+                    yield key

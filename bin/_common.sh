@@ -66,6 +66,20 @@ ensure_chromium() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
 }
 
+# Debian's ffmpeg (ffprobe reads uploaded audio and video, ffmpeg takes video posters).
+ensure_ffmpeg() {
+    if command -v ffprobe >/dev/null 2>&1 && command -v ffmpeg >/dev/null 2>&1; then
+        return
+    fi
+    if [ "$(id -u)" != 0 ]; then
+        echo "ffmpeg is missing and we are not root: install Debian's 'ffmpeg' package." >&2
+        exit 1
+    fi
+    echo "==> installing Debian's ffmpeg package (once)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null
+}
+
 # Prometheus' promtool checks /metrics in the suite (Debian's prometheus package).
 ensure_promtool() {
     if command -v promtool >/dev/null 2>&1; then

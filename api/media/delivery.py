@@ -32,6 +32,10 @@ def expiry(now: dt.datetime) -> int:
     return int(dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC).timestamp())
 
 
+def expiry_at(now: dt.datetime) -> dt.datetime:
+    return dt.datetime.fromtimestamp(expiry(now), dt.UTC)
+
+
 def path_of(organization_id: int, sha256: str, name: str) -> str:
     return f"/media/files/{organization_id}/{sha256}/{name}"
 
@@ -77,6 +81,7 @@ def describe(asset: MediaAsset, organization: Organization, now: dt.datetime) ->
     ]
     described = {
         "id": asset.id,
+        "sha256": asset.sha256,
         "kind": asset.kind,
         "content_type": asset.content_type,
         "size_bytes": asset.size_bytes,
@@ -88,8 +93,37 @@ def describe(asset: MediaAsset, organization: Organization, now: dt.datetime) ->
         "transcript": asset.transcript,
         "renditions": renditions,
         "url": None,
-        "expires_at": dt.datetime.fromtimestamp(expiry(now), dt.UTC),
+        "expires_at": expiry_at(now),
     }
     if asset.kind is not MediaKind.IMAGE:
         described["url"] = signed(organization, asset.sha256, ORIGINAL, now)
     return described
+
+
+OFFLINE_WIDTH = 640
+
+
+def offline_files(described: dict) -> list[dict]:
+    """The files a phone downloads to use this asset offline (from ``describe``)."""
+    if described["kind"] is MediaKind.IMAGE:
+        webp = [r for r in described["renditions"] if r["content_type"] == "image/webp"]
+        fitting = [r for r in webp if r["width"] <= OFFLINE_WIDTH] or webp
+        chosen = [max(fitting, key=lambda r: r["width"])]
+    else:
+        chosen = list(described["renditions"])  # a video's poster
+    files = [_pack_entry(r) for r in chosen]
+    if described["kind"] is not MediaKind.IMAGE:
+        files.append(
+            {
+                "name": ORIGINAL,
+                "content_type": described["content_type"],
+                "size_bytes": described["size_bytes"],
+                "sha256": described["sha256"],
+                "url": described["url"],
+            }
+        )
+    return files
+
+
+def _pack_entry(rendition: dict) -> dict:
+    return {k: rendition[k] for k in ("name", "content_type", "size_bytes", "sha256", "url")}

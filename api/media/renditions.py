@@ -9,6 +9,7 @@ camera wrote into it (location, device, time) does not leave the server.
 from __future__ import annotations
 
 import base64
+import hashlib
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,12 +32,14 @@ class Rendition:
     content_type: str
 
     def describe(self) -> dict:
+        data = self.path.read_bytes()
         return {
             "name": self.name,
             "width": self.width,
             "height": self.height,
             "content_type": self.content_type,
-            "size_bytes": self.path.stat().st_size,
+            "size_bytes": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
         }
 
 

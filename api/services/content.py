@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from api.errors import Conflict, Invalid
 from api.models import Item, Lesson, Module, ModuleStatus, ModuleVersion, Role, User
-from api.services import items
+from api.services import items, media_use
 from api.services._query import one_or_404, paginate, require_role
 from api.services.versions import (
     LESSON_FIELDS,
@@ -137,6 +137,11 @@ def update_lesson(
 ) -> Lesson:
     lesson = get_lesson(session, actor=actor, lesson_id=lesson_id)
     refuse_archived(lesson.module)
+    media_use.check_lesson(
+        session,
+        lesson.module.organization_id,
+        {f: changes.get(f, getattr(lesson, f)) for f in ("lead_media_id", "body_markdown")},
+    )
     for field in LESSON_FIELDS:
         if field in changes:
             setattr(lesson, field, changes[field])
@@ -162,6 +167,7 @@ def delete_lesson(session: Session, *, actor: User, lesson_id: int) -> None:
 
 
 def _add_lesson(session: Session, module: Module, data: Mapping[str, Any]) -> Lesson:
+    media_use.check_lesson(session, module.organization_id, data)
     position = len(module.lessons)
     lesson = Lesson(
         module_id=module.id, position=position, **{f: data[f] for f in LESSON_FIELDS if f in data}

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from api.errors import Conflict, Invalid
 from api.models import Item, ItemKind, Lesson, Module, Role, User
+from api.services import media_use
 from api.services._query import one_or_404, require_role
 from api.services.versions import get_lesson, record_change, refuse_archived
 
@@ -72,12 +73,18 @@ def update_item(
         "answer": changes.get("answer", item.answer),
         "prompt": changes.get("prompt", item.prompt),
         "explanation": changes.get("explanation", item.explanation),
+        "prompt_media_id": changes.get("prompt_media_id", item.prompt_media_id),
+        "option_media_ids": changes.get("option_media_ids", item.option_media_ids),
     }
     check_item(merged["kind"], merged["options"], merged["answer"])
+    media_use.check_item(session, module.organization_id, merged, merged["options"])
+    # A picture or a recording is part of what is asked: another one, another question.
     question_changed = (
         merged["kind"] != item.kind
         or merged["answer"] != item.answer
         or len(merged["options"]) != len(item.options)
+        or merged["prompt_media_id"] != item.prompt_media_id
+        or list(merged["option_media_ids"] or []) != list(item.option_media_ids or [])
     )
     if module.version > 0 and question_changed:
         # Learners remember the old question, not this one: a new identity.
@@ -127,6 +134,7 @@ def create_item(session: Session, lesson: Lesson, data: Mapping[str, Any]) -> It
     kind = ItemKind(data["kind"])
     options = list(data.get("options", []))
     check_item(kind, options, data["answer"])
+    media_use.check_item(session, lesson.module.organization_id, data, options)
     position = session.scalar(
         select(Item.position).where(Item.lesson_id == lesson.id).order_by(Item.position.desc())
     )
@@ -139,6 +147,8 @@ def create_item(session: Session, lesson: Lesson, data: Mapping[str, Any]) -> It
         options=options,
         answer=dict(data["answer"]),
         explanation=data.get("explanation", ""),
+        prompt_media_id=data.get("prompt_media_id"),
+        option_media_ids=list(data.get("option_media_ids") or []),
     )
     session.add(item)
     session.flush()

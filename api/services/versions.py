@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from api.errors import Conflict
 from api.models import Item, Lesson, Module, ModuleStatus, ModuleVersion, Role, User
+from api.services import media_use
 from api.services._query import one_or_404, require_role
 
 MODULE_FIELDS = (
@@ -21,7 +22,7 @@ MODULE_FIELDS = (
     "application_prompt",
     "reflection_question",
 )
-LESSON_FIELDS = ("title", "body_markdown", "key_points")
+LESSON_FIELDS = ("title", "body_markdown", "key_points", "lead_media_id")
 
 
 def live_items(session: Session, module_id: int) -> list[Item]:
@@ -60,6 +61,10 @@ def record_change(
     module.updated_at = now
     if module.status is not ModuleStatus.PUBLISHED:
         return
+    session.flush()
+    session.refresh(module, ["lessons"])
+    # What learners get must have its texts (alt text, transcripts), edits included.
+    media_use.refuse_missing_text(session, module.organization_id, module.lessons)
     module.version += 1
     session.flush()
     session.add(
@@ -86,6 +91,8 @@ def snapshot(session: Session, module: Module) -> dict[str, Any]:
                 "options": item.options,
                 "answer": item.answer,
                 "explanation": item.explanation,
+                "prompt_media_id": item.prompt_media_id,
+                "option_media_ids": item.option_media_ids,
             }
         )
     lessons = session.scalars(

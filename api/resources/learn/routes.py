@@ -10,15 +10,18 @@ from flask_smorest import Page
 from api import deps
 from api.auth import current_user
 from api.blueprint import Blueprint, page_of
-from api.models import Enrollment, Module
+from api.media import delivery
+from api.models import Enrollment, Module, Organization
 from api.resources.enrollments.schemas import ENROLLMENT_EXAMPLE, EnrollmentSchema
 from api.resources.learn.schemas import (
     CATALOG_EXAMPLE,
     LEARNER_MODULE_EXAMPLE,
+    OFFLINE_PACK_EXAMPLE,
     CatalogEntrySchema,
     LearnerModuleSchema,
+    OfflinePackSchema,
 )
-from api.services import enrollment
+from api.services import enrollment, media_use
 
 blp = Blueprint(
     "learning",
@@ -74,12 +77,56 @@ class LearnerModule(MethodView):
                 "title": lesson.title,
                 "body_markdown": lesson.body_markdown,
                 "key_points": lesson.key_points,
+                "lead_media_id": lesson.lead_media_id,
                 "studied": lesson.id in studied,
                 "items": lesson.items,
             }
             for lesson in module.lessons
         ]
-        return {**_with_enrollment(module, record), "lessons": lessons}
+        return {
+            **_with_enrollment(module, record),
+            "lessons": lessons,
+            "media": _media(module),
+        }
+
+
+def _media(module: Module) -> list[dict[str, Any]]:
+    session = deps.session()
+    organization = session.get(Organization, module.organization_id)
+    assert organization is not None
+    assets = media_use.module_assets(session, module.organization_id, module.lessons)
+    return [delivery.describe(asset, organization, deps.now()) for asset in assets]
+
+
+@blp.route("/modules/<id:module_id>/offline-pack")
+class OfflinePack(MethodView):
+    @blp.access()
+    @blp.etag
+    @blp.response(200, OfflinePackSchema, example=OFFLINE_PACK_EXAMPLE)
+    @blp.errors(404)
+    def get(self, module_id: int) -> dict:
+        """Every file a module needs offline, to download before a flight
+
+        One file per medium: an image's 640-pixel WebP (the largest below it if smaller),
+        audio and video as uploaded, a video's poster. Each with its size, SHA-256 (check
+        the download against it) and a URL valid until `expires_at`. The ETag changes when
+        a file or a URL does.
+        """
+        module, _, _ = enrollment.get_learner_module(
+            deps.session(), user=current_user(), module_id=module_id
+        )
+        files = [
+            {"media_id": described["id"], **entry}
+            for described in _media(module)
+            for entry in delivery.offline_files(described)
+        ]
+        return {
+            "module_id": module.id,
+            "version": module.version,
+            "total_bytes": sum(f["size_bytes"] for f in files),
+            "expires_at": delivery.expiry_at(deps.now()),
+            "files": files,
+        }
 
 
 @blp.route("/modules/<id:module_id>/enroll")

@@ -8,8 +8,9 @@ from typing import Any
 import marshmallow as ma
 
 from api.models import ItemKind
-from api.resources.common import Out
+from api.resources.common import Out, UtcDateTime
 from api.resources.enrollments.schemas import ENROLLMENT_EXAMPLE, EnrollmentSchema
+from api.resources.media.schemas import MEDIA_EXAMPLE, MEDIA_URL_EXAMPLE, SHA, MediaSchema
 
 
 def model_answer(item: Any) -> str | None:
@@ -35,6 +36,13 @@ class LearnerItemSchema(Out):
             "trying; null for choice items, whose answer comes after answering",
         },
     )
+    prompt_media_id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "An image or audio clip (see `media`)."}
+    )
+    option_media_ids = ma.fields.List(
+        ma.fields.Integer(allow_none=True),
+        metadata={"description": "An image per option, null for none (see `media`)."},
+    )
 
 
 class LearnerLessonSchema(Out):
@@ -43,6 +51,9 @@ class LearnerLessonSchema(Out):
     title = ma.fields.String()
     body_markdown = ma.fields.String()
     key_points = ma.fields.List(ma.fields.String())
+    lead_media_id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "The lesson's lead image (see `media`)."}
+    )
     studied = ma.fields.Boolean()
     items = ma.fields.List(ma.fields.Nested(LearnerItemSchema))
 
@@ -61,6 +72,27 @@ class LearnerModuleSchema(CatalogEntrySchema):
     application_prompt = ma.fields.String()
     reflection_question = ma.fields.String()
     lessons = ma.fields.List(ma.fields.Nested(LearnerLessonSchema))
+    media = ma.fields.List(
+        ma.fields.Nested(MediaSchema),
+        metadata={"description": "Every file the lessons and items use, with signed URLs."},
+    )
+
+
+class PackFileSchema(ma.Schema):
+    media_id = ma.fields.Integer()
+    name = ma.fields.String(metadata={"description": "`original`, `w640.webp`, `poster.jpg`"})
+    content_type = ma.fields.String()
+    size_bytes = ma.fields.Integer()
+    sha256 = ma.fields.String(metadata={"description": "Of the file's bytes: check downloads."})
+    url = ma.fields.String()
+
+
+class OfflinePackSchema(ma.Schema):
+    module_id = ma.fields.Integer()
+    version = ma.fields.Integer()
+    total_bytes = ma.fields.Integer()
+    expires_at = UtcDateTime(metadata={"description": "Download the files before this."})
+    files = ma.fields.List(ma.fields.Nested(PackFileSchema))
 
 
 CATALOG_EXAMPLE = {
@@ -83,6 +115,7 @@ LEARNER_MODULE_EXAMPLE = {
             "title": "The SBI model",
             "body_markdown": "Name the **situation**, the **behaviour**, and its **impact**.",
             "key_points": ["Describe behaviour you observed, not character."],
+            "lead_media_id": MEDIA_EXAMPLE["id"],
             "studied": True,
             "items": [
                 {
@@ -92,8 +125,27 @@ LEARNER_MODULE_EXAMPLE = {
                     "prompt": "Which part of SBI describes what you saw or heard?",
                     "options": ["Situation", "Behaviour", "Impact"],
                     "model_answer": None,
+                    "prompt_media_id": None,
+                    "option_media_ids": [],
                 }
             ],
+        }
+    ],
+    "media": [MEDIA_EXAMPLE],
+}
+OFFLINE_PACK_EXAMPLE = {
+    "module_id": 1,
+    "version": 2,
+    "total_bytes": 21877,
+    "expires_at": MEDIA_EXAMPLE["expires_at"],
+    "files": [
+        {
+            "media_id": MEDIA_EXAMPLE["id"],
+            "name": "w640.webp",
+            "content_type": "image/webp",
+            "size_bytes": 21877,
+            "sha256": SHA,
+            "url": MEDIA_URL_EXAMPLE,
         }
     ],
 }

@@ -44,11 +44,13 @@ class RenditionSchema(ma.Schema):
     height = ma.fields.Integer()
     content_type = ma.fields.String()
     size_bytes = ma.fields.Integer()
+    sha256 = ma.fields.String()
     url = ma.fields.String(metadata={"description": "Signed; valid until expires_at."})
 
 
 class MediaSchema(ma.Schema):
     id = ma.fields.Integer()
+    sha256 = ma.fields.String(metadata={"description": "Of the uploaded file."})
     kind = ma.fields.Enum(MediaKind, by_value=True)
     content_type = ma.fields.String(metadata={"description": "Sniffed from the bytes."})
     size_bytes = ma.fields.Integer()
@@ -77,7 +79,7 @@ class MediaPatchSchema(ma.Schema):
     transcript = ma.fields.String(validate=validate.Length(max=50_000))
 
 
-_URL = f"/media/files/1/{SHA}/w640.webp?expires=1796083200&signature=" + "ab" * 32
+MEDIA_URL_EXAMPLE = f"/media/files/1/{SHA}/w640.webp?expires=1796083200&signature=" + "ab" * 32
 UPLOAD_IN_EXAMPLE = {
     "size_bytes": 48213,
     "filename": "feedback-card.jpg",
@@ -93,6 +95,7 @@ UPLOAD_EXAMPLE = {
 }
 MEDIA_EXAMPLE = {
     "id": 12,
+    "sha256": SHA,
     "kind": "image",
     "content_type": "image/jpeg",
     "size_bytes": 48213,
@@ -109,7 +112,8 @@ MEDIA_EXAMPLE = {
             "height": 427,
             "content_type": "image/webp",
             "size_bytes": 21877,
-            "url": _URL,
+            "sha256": "4b1d" * 16,
+            "url": MEDIA_URL_EXAMPLE,
         }
     ],
     "url": None,

@@ -38,7 +38,13 @@ blp = Blueprint(
     "wording keeps learners' memory of it.",
 )
 
-LESSON_OUT_EXAMPLE = {**LESSON_EXAMPLE, "id": 3, "position": 0, "items": [ITEM_OUT_EXAMPLE]}
+LESSON_OUT_EXAMPLE = {
+    **LESSON_EXAMPLE,
+    "id": 3,
+    "position": 0,
+    "lead_media_id": None,
+    "items": [ITEM_OUT_EXAMPLE],
+}
 
 
 @blp.route("/modules")

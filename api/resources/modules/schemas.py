@@ -31,6 +31,17 @@ class ItemInSchema(ma.Schema):
         },
     )
     explanation = ma.fields.String(validate=validate.Length(max=4000), load_default="")
+    prompt_media_id = ma.fields.Integer(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "An image or audio clip shown with the prompt (GET /media)."},
+    )
+    option_media_ids = ma.fields.List(
+        ma.fields.Integer(allow_none=True),
+        validate=validate.Length(max=8),
+        load_default=list,
+        metadata={"description": "An image per option, null for none; empty: text only."},
+    )
     revision = ma.fields.Integer(dump_only=True)
     retired_at = UtcDateTime(dump_only=True, allow_none=True)
     replaced_by_id = ma.fields.Integer(dump_only=True, allow_none=True)
@@ -44,17 +55,30 @@ class ItemPatchSchema(ma.Schema):
     )
     answer = ma.fields.Dict()
     explanation = ma.fields.String(validate=validate.Length(max=4000))
+    prompt_media_id = ma.fields.Integer(allow_none=True)
+    option_media_ids = ma.fields.List(
+        ma.fields.Integer(allow_none=True), validate=validate.Length(max=8)
+    )
 
 
 class LessonInSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     position = ma.fields.Integer(dump_only=True)
     title = ma.fields.String(required=True, validate=validate.Length(1, 200))
-    body_markdown = ma.fields.String(validate=_text, load_default="")
+    body_markdown = ma.fields.String(
+        validate=_text,
+        load_default="",
+        metadata={"description": "Markdown; show a media file with ![alt](media:ID)."},
+    )
     key_points = ma.fields.List(
         ma.fields.String(validate=validate.Length(1, 300)),
         validate=validate.Length(max=10),
         load_default=list,
+    )
+    lead_media_id = ma.fields.Integer(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "An image above the lesson (GET /media)."},
     )
     items = ma.fields.List(
         ma.fields.Nested(ItemInSchema), validate=validate.Length(max=50), load_default=list
@@ -72,6 +96,7 @@ class LessonSchema(Out, LessonInSchema):
 class LessonPatchSchema(ma.Schema):
     title = ma.fields.String(validate=validate.Length(1, 200))
     body_markdown = ma.fields.String(validate=_text)
+    lead_media_id = ma.fields.Integer(allow_none=True)
     key_points = ma.fields.List(
         ma.fields.String(validate=validate.Length(1, 300)), validate=validate.Length(max=10)
     )
@@ -146,6 +171,8 @@ ITEM_OUT_EXAMPLE = {
     "lesson_id": 3,
     "position": 0,
     **ITEM_EXAMPLE,
+    "prompt_media_id": None,
+    "option_media_ids": [],
     "revision": 1,
     "retired_at": None,
     "replaced_by_id": None,
@@ -177,5 +204,13 @@ MODULE_SUMMARY_EXAMPLE = {
 }
 MODULE_EXAMPLE = {
     **MODULE_SUMMARY_EXAMPLE,
-    "lessons": [{**LESSON_EXAMPLE, "id": 3, "position": 0, "items": [ITEM_OUT_EXAMPLE]}],
+    "lessons": [
+        {
+            **LESSON_EXAMPLE,
+            "id": 3,
+            "position": 0,
+            "lead_media_id": None,
+            "items": [ITEM_OUT_EXAMPLE],
+        }
+    ],
 }

@@ -17,7 +17,7 @@ from api.db import create_engine_for
 from api.demo import load_demo
 from api.dev_tokens import emulator_id_token
 from api.push.factory import make_gateway
-from api.services import fitting, membership
+from api.services import fitting, media_lifecycle, membership
 from api.worker import Worker
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
@@ -92,6 +92,33 @@ def register_commands(app: Flask) -> None:
         for org_id in ids:
             for report in fitting.fit_organization(session, organization_id=org_id, now=deps.now()):
                 click.echo(f"{report.scope}: {report.outcome} - {report.detail}")
+
+    @app.cli.group("media")
+    def media() -> None:
+        """Uploaded media."""
+
+    @media.command("gc")
+    @click.option("--grace-days", default=7, show_default=True, help="Keep newer uploads")
+    def media_gc(grace_days: int) -> None:
+        """Delete media nothing uses any more (published versions included); safe to
+        run twice."""
+        collected = media_lifecycle.collect(
+            deps.session(),
+            deps.media_store(),
+            now=deps.now(),
+            grace=dt.timedelta(days=grace_days),
+        )
+        click.echo(f"deleted {collected.assets} media and {collected.objects} stored objects")
+
+    @media.command("purge-organization")
+    @click.argument("organization_id", type=int)
+    @click.confirmation_option(prompt="Delete every media file of this organization?")
+    def media_purge(organization_id: int) -> None:
+        """Delete an organization's media (when the organization leaves)."""
+        collected = media_lifecycle.purge_organization(
+            deps.session(), deps.media_store(), organization_id
+        )
+        click.echo(f"deleted {collected.assets} media and {collected.objects} stored objects")
 
     @app.cli.command("worker")
     @click.option("--once", is_flag=True, help="Plan and dispatch one round, then exit")

@@ -10,6 +10,7 @@ Files go in and out as files on disk, never whole in memory.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from collections.abc import Iterator
@@ -23,6 +24,8 @@ class MediaStore(Protocol):
         ...
 
     def exists(self, key: str) -> bool: ...
+
+    def modified(self, key: str) -> dt.datetime: ...
 
     def fetch(self, key: str, target: Path) -> None:
         """Copy the object to a local file (for processing)."""
@@ -64,6 +67,18 @@ class LocalStore:
 
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
+
+    def modified(self, key: str) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.path(key).stat().st_mtime, dt.UTC)
+
+    def drop_stale_incoming(self, before: dt.datetime) -> int:
+        """Half-received uploads of a process that died mid-upload."""
+        gone = 0
+        for path in self.incoming.rglob("*"):
+            if path.is_file() and path.stat().st_mtime < before.timestamp():
+                path.unlink(missing_ok=True)
+                gone += 1
+        return gone
 
     def fetch(self, key: str, target: Path) -> None:
         shutil.copyfile(self.path(key), target)

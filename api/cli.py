@@ -57,7 +57,9 @@ def register_commands(app: Flask) -> None:
     @demo.command("load")
     def demo_load() -> None:
         """Load the demo organization and modules (does nothing if already there)."""
-        created = load_demo(deps.session(), now=deps.now())
+        created = load_demo(
+            deps.session(), now=deps.now(), store=deps.media_store(), config=deps.config()
+        )
         click.echo("demo data loaded" if created else "demo data already present")
 
     @demo.command("token")

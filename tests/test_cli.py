@@ -45,6 +45,23 @@ def test_demo_load_is_idempotent_and_gives_working_content(app: Flask, db: Sessi
     )
 
 
+def test_the_demo_module_shows_an_image_and_plays_an_audio_clip(app: Flask, db: Session) -> None:
+    app.test_cli_runner().invoke(args=["demo", "load"])
+    lena = db.scalar(select(User).where(User.email == "lena@demo.bitewise.example"))
+    client = app.test_client()
+    headers = auth(lena, uid="demo-lena")
+    catalog = client.get("/learn/modules", headers=headers).get_json()
+    [feedback] = [m for m in catalog if m["title"] == "Giving useful feedback"]
+    module = client.get(f"/learn/modules/{feedback['id']}", headers=headers).get_json()
+    card, clip = module["media"]
+    assert module["lessons"][0]["lead_media_id"] == card["id"]
+    assert f"media:{clip['id']}" in module["lessons"][0]["body_markdown"]
+    assert card["kind"] == "image" and card["alt_text"] and card["placeholder"]
+    assert clip["kind"] == "audio" and clip["transcript"] and clip["duration_ms"] > 500
+    for url in (card["renditions"][0]["url"], clip["url"]):
+        assert client.get(url, buffered=True).status_code == 200
+
+
 def test_the_demo_shows_analytics_within_the_privacy_rules(app: Flask, db: Session) -> None:
     """The demo team has more than K learners who practised in a week that has ended, so
     its admin sees figures: seven learners, six with practice."""

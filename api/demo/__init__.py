@@ -9,6 +9,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.config import Config
+from api.demo.media import demo_media
+from api.media.store import LocalStore
 from api.models import (
     Device,
     Item,
@@ -46,8 +49,15 @@ TEAMMATES = (
 )
 
 
-def load_demo(session: Session, *, now: dt.datetime) -> bool:
-    """Create the demo organization once. Returns False when it is already there."""
+def load_demo(
+    session: Session,
+    *,
+    now: dt.datetime,
+    store: LocalStore | None = None,
+    config: Config | None = None,
+) -> bool:
+    """Create the demo organization once. Returns False when it is already there. With a
+    media store, the feedback module's first lesson gets a lead image and an audio clip."""
     if session.scalar(select(Organization.id).where(Organization.name == DEMO_ORGANIZATION)):
         return False
     # In use for three weeks: analytics release only weeks that have ended.
@@ -78,10 +88,18 @@ def load_demo(session: Session, *, now: dt.datetime) -> bool:
             },
             now=founded,
         )
+    media = demo_media(session, actor=admin, store=store, config=config, now=founded)
     modules = []
     for path in sorted(MODULES_DIR.glob("*.json")):
         # Through the API's own schema, so the demo content is validated like any input.
         data = ModuleCreateSchema().load(json.loads(path.read_text()))
+        if path.stem == "giving-useful-feedback" and media:
+            lesson = data["lessons"][0]
+            lesson["lead_media_id"] = media["card"]
+            if "clip" in media:
+                lesson["body_markdown"] += (
+                    f"\n\nListen to the example: ![An SBI example, spoken](media:{media['clip']})"
+                )
         module = content.create_module(session, actor=admin, data=data, now=founded)
         modules.append(
             content.publish_module(session, actor=admin, module_id=module.id, now=founded)

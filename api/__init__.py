@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -18,7 +17,7 @@ from api.firebase import init_firebase_app
 from api.http_headers import init_headers
 from api.input_guard import init_input_guard
 from api.limits import init_limits
-from api.media.store import LocalStore
+from api.media.store import make_store
 from api.metrics import init_request_metrics, metrics
 from api.operation_docs import DescriptionPlugin, typed_enum
 from api.operation_ids import OperationIdPlugin
@@ -95,7 +94,7 @@ def create_app(
 
     app.extensions["bitewise.clock"] = clock or SystemClock()
     app.extensions["bitewise.firebase"] = init_firebase_app(config)
-    app.extensions["bitewise.media"] = LocalStore(Path(config.media_dir).resolve())
+    app.extensions["bitewise.media"] = make_store(config)
     Database().init_app(app, bind)
 
     api = BitewiseApi(

@@ -86,6 +86,11 @@ class Config:
     # Where uploaded media are kept (the local store); the largest file of each kind and
     # the most pixels an image may have.
     media_dir: str = str(Path("instance") / "media")
+    # A Google Cloud Storage bucket instead of media_dir, and the service account whose
+    # key signs its URLs (default: GOOGLE_APPLICATION_CREDENTIALS).
+    media_bucket: str | None = None
+    media_credentials: str | None = None
+    storage_emulator_host: str | None = None
     media_max_image_mb: int = 20
     media_max_audio_mb: int = 50
     media_max_video_mb: int = 250
@@ -135,6 +140,11 @@ class Config:
             fcm_endpoint=env.get("BITEWISE_FCM_ENDPOINT") or None,
             fcm_transport=env.get("BITEWISE_FCM_TRANSPORT") or "curl",
             media_dir=env.get("BITEWISE_MEDIA_DIR") or str(Path("instance") / "media"),
+            media_bucket=env.get("BITEWISE_MEDIA_BUCKET") or None,
+            media_credentials=env.get("BITEWISE_MEDIA_CREDENTIALS")
+            or env.get("GOOGLE_APPLICATION_CREDENTIALS")
+            or None,
+            storage_emulator_host=env.get("STORAGE_EMULATOR_HOST") or None,
             media_max_image_mb=_int(env, "BITEWISE_MEDIA_MAX_IMAGE_MB", 20),
             media_max_audio_mb=_int(env, "BITEWISE_MEDIA_MAX_AUDIO_MB", 50),
             media_max_video_mb=_int(env, "BITEWISE_MEDIA_MAX_VIDEO_MB", 250),
@@ -191,6 +201,11 @@ class Config:
                 )
         if self.push_backend not in ("local", "fcm"):
             raise ConfigError("BITEWISE_PUSH must be 'local' or 'fcm'")
+        if self.media_bucket and not self.media_credentials:
+            raise ConfigError(
+                "BITEWISE_MEDIA_BUCKET needs a service account key to sign URLs: set "
+                "BITEWISE_MEDIA_CREDENTIALS (or GOOGLE_APPLICATION_CREDENTIALS)"
+            )
         if self.fcm_transport not in ("curl", "firebase-admin"):
             raise ConfigError("BITEWISE_FCM_TRANSPORT must be 'curl' or 'firebase-admin'")
         if (

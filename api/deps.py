@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from api.clock import Clock
 from api.config import Config
 from api.db import Database
-from api.media.store import LocalStore
+from api.media.store import MediaStore
 
 
 def session() -> Session:
@@ -28,7 +28,7 @@ def firebase_app() -> firebase_admin.App:
     return current_app.extensions["bitewise.firebase"]
 
 
-def media_store() -> LocalStore:
+def media_store() -> MediaStore:
     return current_app.extensions["bitewise.media"]
 
 

@@ -47,6 +47,7 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("post", "/modules/{module_id}/lessons"): "add_lesson",
     ("post", "/media/uploads"): "begin_media_upload",
     ("put", "/media/uploads/{token}"): "upload_media",
+    ("post", "/media/uploads/{token}/complete"): "complete_media_upload",
     ("get", "/media"): "list_media",
     ("get", "/media/{media_id}"): "get_media",
     ("patch", "/media/{media_id}"): "update_media",

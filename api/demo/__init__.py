@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from api.config import Config
 from api.demo.media import demo_media
-from api.media.store import LocalStore
+from api.media.store import MediaStore
 from api.models import (
     Device,
     Item,
@@ -53,7 +53,7 @@ def load_demo(
     session: Session,
     *,
     now: dt.datetime,
-    store: LocalStore | None = None,
+    store: MediaStore | None = None,
     config: Config | None = None,
 ) -> bool:
     """Create the demo organization once. Returns False when it is already there. With a

@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy.orm import Session
 
 from api.config import Config
-from api.media.store import LocalStore
+from api.media.store import MediaStore
 from api.models import User
 from api.services import media
 
@@ -72,7 +72,7 @@ def demo_media(
     session: Session,
     *,
     actor: User,
-    store: LocalStore | None,
+    store: MediaStore | None,
     config: Config | None,
     now: dt.datetime,
 ) -> dict[str, int]:

@@ -15,10 +15,21 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from api.config import Config
+    from api.media.gcs import GcsStore
 
 
 class MediaStore(Protocol):
+    """What the services need of a store (``LocalStore``, ``api.media.gcs.GcsStore``)."""
+
+    @property
+    def incoming(self) -> Path:
+        """A local directory for files being received or processed."""
+        ...
+
     def put(self, key: str, source: Path, content_type: str) -> None:
         """Store the file at ``source`` under ``key`` (the same key twice: one copy)."""
         ...
@@ -36,6 +47,8 @@ class MediaStore(Protocol):
         ...
 
     def keys(self, prefix: str = "") -> Iterator[str]: ...
+
+    def drop_stale_incoming(self, before: dt.datetime) -> int: ...
 
 
 class LocalStore:
@@ -97,3 +110,17 @@ class LocalStore:
                 key = relative.as_posix()
                 if key.startswith(prefix):
                     yield key
+
+
+def make_store(config: Config) -> LocalStore | GcsStore:
+    """The bucket when one is configured, else the local directory."""
+    if config.media_bucket:
+        from api.media.gcs import GcsStore
+
+        assert config.media_credentials is not None  # Config.check says so
+        return GcsStore(
+            config.media_bucket,
+            credentials_file=config.media_credentials,
+            emulator_host=config.storage_emulator_host,
+        )
+    return LocalStore(Path(config.media_dir).resolve())

@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session
 from api.config import Config
 from api.errors import Conflict, Invalid, NotFound, TooLarge
 from api.media import delivery, renditions
+from api.media.gcs import INCOMING, GcsStore
 from api.media.inspect import inspect
-from api.media.store import LocalStore
+from api.media.store import MediaStore
 from api.models import MediaAsset, MediaKind, MediaUpload, User
 
 UPLOAD_TTL = dt.timedelta(hours=1)
@@ -83,17 +84,7 @@ def begin_upload(
     return upload
 
 
-def receive(
-    session: Session,
-    *,
-    actor: User,
-    token: str,
-    body: IO[bytes],
-    store: LocalStore,
-    config: Config,
-    now: dt.datetime,
-) -> tuple[MediaAsset, bool]:
-    """Take the upload's bytes and make the asset; (asset, created)."""
+def _upload_of(session: Session, actor: User, token: str) -> MediaUpload:
     upload = session.scalar(
         select(MediaUpload).where(
             MediaUpload.address_key == token,
@@ -102,31 +93,95 @@ def receive(
     )
     if upload is None or upload.created_by_id != actor.id:
         raise NotFound("No upload of yours has this address.", code="media_not_found")
+    return upload
+
+
+def receive(
+    session: Session,
+    *,
+    actor: User,
+    token: str,
+    body: IO[bytes],
+    store: MediaStore,
+    config: Config,
+    now: dt.datetime,
+) -> tuple[MediaAsset, bool]:
+    """Take the upload's bytes (sent to the API) and make the asset; (asset, created)."""
+    upload = _upload_of(session, actor, token)
     if upload.asset_id is not None:
-        asset = session.get(MediaAsset, upload.asset_id)
-        assert asset is not None
-        return asset, False  # a retried PUT: the same answer
+        return _asset_of(session, upload), False  # a retried PUT: the same answer
     if now >= upload.expires_at:
         raise Conflict("This upload address has expired; ask for a new one.", code="upload_expired")
     with _received(body, upload.size_bytes, store) as (path, sha256):
-        asset = session.scalar(
-            select(MediaAsset).where(
-                MediaAsset.organization_id == upload.organization_id, MediaAsset.sha256 == sha256
-            )
+        return _finish(session, upload, path, sha256, store, config, now)
+
+
+def complete(
+    session: Session,
+    *,
+    actor: User,
+    token: str,
+    store: MediaStore,
+    config: Config,
+    now: dt.datetime,
+) -> tuple[MediaAsset, bool]:
+    """The bytes went straight to the bucket: fetch them (to disk), check and make the
+    asset. With the local store the PUT did all this; then it answers the same."""
+    upload = _upload_of(session, actor, token)
+    if upload.asset_id is not None:
+        return _asset_of(session, upload), False
+    staged = f"{INCOMING}{upload.address_key}"
+    if not isinstance(store, GcsStore) or store.size(staged) is None:
+        raise Conflict(
+            "Nothing has arrived at this upload's address yet: PUT the file first.",
+            code="upload_incomplete",
         )
-        created = asset is None
-        if asset is None:
-            asset = _make_asset(session, upload, path, sha256, store, config, now)
-        upload.received_at, upload.asset_id = now, asset.id
-        session.commit()
-        return asset, created
+    try:
+        with tempfile.NamedTemporaryFile(dir=store.incoming) as local:
+            store.fetch(staged, Path(local.name))
+            with (
+                Path(local.name).open("rb") as body,
+                _received(body, upload.size_bytes, store) as (path, sha256),
+            ):
+                return _finish(session, upload, path, sha256, store, config, now)
+    finally:
+        # Made into an asset, or refused: either way nothing stays at the upload address.
+        store.delete(staged)
+
+
+def _asset_of(session: Session, upload: MediaUpload) -> MediaAsset:
+    asset = session.get(MediaAsset, upload.asset_id)
+    assert asset is not None
+    return asset
+
+
+def _finish(
+    session: Session,
+    upload: MediaUpload,
+    path: Path,
+    sha256: str,
+    store: MediaStore,
+    config: Config,
+    now: dt.datetime,
+) -> tuple[MediaAsset, bool]:
+    asset = session.scalar(
+        select(MediaAsset).where(
+            MediaAsset.organization_id == upload.organization_id, MediaAsset.sha256 == sha256
+        )
+    )
+    created = asset is None
+    if asset is None:
+        asset = _make_asset(session, upload, path, sha256, store, config, now)
+    upload.received_at, upload.asset_id = now, asset.id
+    session.commit()
+    return asset, created
 
 
 class _received:
     """The request body on disk (in the store's file system), with its SHA-256; removed
     on leaving. Exactly the announced size, or nothing."""
 
-    def __init__(self, body: IO[bytes], size: int, store: LocalStore) -> None:
+    def __init__(self, body: IO[bytes], size: int, store: MediaStore) -> None:
         self.body, self.size, self.store = body, size, store
         self.path: Path | None = None
 
@@ -159,7 +214,7 @@ def _make_asset(
     upload: MediaUpload,
     path: Path,
     sha256: str,
-    store: LocalStore,
+    store: MediaStore,
     config: Config,
     now: dt.datetime,
 ) -> MediaAsset:

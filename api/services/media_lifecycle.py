@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from api.media.store import LocalStore
+from api.media.store import MediaStore
 from api.models import Item, Lesson, MediaAsset, MediaUpload, Module, ModuleVersion
 from api.services.media_use import inline_ids, item_media, lesson_media
 
@@ -68,7 +68,7 @@ def _snapshot_media(snapshot: dict[str, Any]) -> Iterable[int]:
 
 
 def collect(
-    session: Session, store: LocalStore, *, now: dt.datetime, grace: dt.timedelta = GRACE
+    session: Session, store: MediaStore, *, now: dt.datetime, grace: dt.timedelta = GRACE
 ) -> Collected:
     result = Collected()
     organizations = session.scalars(select(MediaAsset.organization_id).distinct()).all()
@@ -91,7 +91,7 @@ def collect(
     return result
 
 
-def purge_organization(session: Session, store: LocalStore, organization_id: int) -> Collected:
+def purge_organization(session: Session, store: MediaStore, organization_id: int) -> Collected:
     """Remove every media row and object of an organization that is leaving. Its content
     must be gone first (the rows are referenced by lessons and items)."""
     ids = session.scalars(
@@ -112,7 +112,7 @@ def _forget(session: Session, asset_ids: list[int]) -> None:
     session.execute(delete(MediaAsset).where(MediaAsset.id.in_(asset_ids)))
 
 
-def _sweep(session: Session, store: LocalStore, *, before: dt.datetime) -> int:
+def _sweep(session: Session, store: MediaStore, *, before: dt.datetime) -> int:
     """Objects no asset row owns (left by a crash between a run's two steps), once older
     than the grace period: an upload being processed writes its objects before its row."""
     owned = {

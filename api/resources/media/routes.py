@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Response, request, send_file
+from flask import redirect, request, send_file
 from flask.views import MethodView
 from flask_smorest import Page
+from werkzeug.wrappers import Response as BaseResponse
 
 from api import deps
 from api.auth import current_user
@@ -12,6 +13,8 @@ from api.blueprint import ADMIN, Blueprint, page_of
 from api.errors import NotFound
 from api.limits import per_user
 from api.media import delivery
+from api.media.gcs import INCOMING, GcsStore
+from api.media.store import LocalStore
 from api.models import Organization
 from api.resources.media.schemas import (
     MEDIA_EXAMPLE,
@@ -59,16 +62,27 @@ class Uploads(MethodView):
     def post(self, data: dict) -> dict:
         """Ask for an upload address (valid for an hour)
 
-        Then PUT exactly `size_bytes` bytes to `upload_url`. At most 200 uploads and 5 GB a
-        day per admin; per file at most 20 MB for an image, 50 MB for audio, 250 MB for video
-        (the deployment may set other limits).
+        Then PUT exactly `size_bytes` bytes to `upload_url` (`Content-Type:
+        application/octet-stream`), then POST to `complete_url` for the media file. On the
+        local store the PUT goes to the API and already answers with it; on a bucket it
+        goes straight to the bucket. At most 200 uploads and 5 GB a day per admin; per file
+        at most 20 MB for an image, 50 MB for audio, 250 MB for video (the deployment may
+        set other limits).
         """
         upload = media.begin_upload(
             deps.session(), actor=current_user(), data=data, config=deps.config(), now=deps.now()
         )
+        store = deps.media_store()
+        address = (
+            # Straight to the bucket: the bytes never pass through a web worker.
+            store.signed_put(f"{INCOMING}{upload.address_key}", media.UPLOAD_TTL)
+            if isinstance(store, GcsStore)
+            else f"/media/uploads/{upload.address_key}"
+        )
         return {
             "id": upload.id,
-            "upload_url": f"/media/uploads/{upload.address_key}",
+            "upload_url": address,
+            "complete_url": f"/media/uploads/{upload.address_key}/complete",
             "method": "PUT",
             "size_bytes": upload.size_bytes,
             "expires_at": upload.expires_at,
@@ -116,6 +130,46 @@ class Upload(MethodView):
             body=request.stream,
             store=deps.media_store(),
             config=config,
+            now=deps.now(),
+        )
+        return _described(asset), 201 if created else 200
+
+
+@blp.route(
+    "/uploads/<string:token>/complete",
+    parameters=[
+        {
+            "in": "path",
+            "name": "token",
+            "required": True,
+            "description": "The secret part of `upload_url`, from POST /media/uploads.",
+            "schema": {"type": "string", "example": UPLOAD_KEY_EXAMPLE},
+        }
+    ],
+)
+class UploadComplete(MethodView):
+    @blp.access(ADMIN)
+    @blp.response(201, MediaSchema, example=MEDIA_EXAMPLE)
+    @blp.alt_response(
+        200,
+        schema=MediaSchema,
+        description="Already complete, or the same file was uploaded before: that asset",
+        example=MEDIA_EXAMPLE,
+    )
+    @blp.errors(404, 409, 413, 422)
+    def post(self, token: str) -> tuple[dict, int]:
+        """Finish an upload: check the bytes and make the media file
+
+        After the PUT to `upload_url`. The same checks as the PUT to the API (the bytes
+        decide the type; bad files leave nothing stored). 409 `upload_incomplete` until the
+        bytes have arrived. Calling it again answers the same.
+        """
+        asset, created = media.complete(
+            deps.session(),
+            actor=current_user(),
+            token=token,
+            store=deps.media_store(),
+            config=deps.config(),
             now=deps.now(),
         )
         return _described(asset), 201 if created else 200
@@ -192,11 +246,12 @@ class MediaItem(MethodView):
         "200": {"description": "The file", "content": {"image/*": _FILE, "audio/*": _FILE,
                                                        "video/*": _FILE}},
         "206": {"description": "The requested byte range (Range requests)"},
+        "302": {"description": "On a bucket: to the bucket's signed URL for the file"},
         "304": {"description": "Not modified (If-None-Match)"},
     },
 )  # fmt: skip
 @blp.errors(404, 429, 503)
-def media_file(organization_id: int, sha256: str, name: str) -> Response:
+def media_file(organization_id: int, sha256: str, name: str) -> BaseResponse:
     """A media file, by the signed URL the API gave out
 
     No bearer token: the URL is the permission, until `expires`. Strong ETag, `Range`
@@ -218,7 +273,15 @@ def media_file(organization_id: int, sha256: str, name: str) -> Response:
     content_type = delivery.servable(asset).get(name) if asset is not None else None
     store = deps.media_store()
     key = delivery.store_key(organization_id, sha256, name)
-    if content_type is None or not store.exists(key):
+    if content_type is None:
+        raise NotFound("No file at this address, or its URL has expired.", code="media_not_found")
+    if isinstance(store, GcsStore):
+        # The bucket serves the bytes (Range, ETag); this address stays the stable one.
+        response = redirect(store.signed_get(key, content_type), code=302)
+        response.headers["Cache-Control"] = "private, max-age=600"
+        return response
+    assert isinstance(store, LocalStore)
+    if not store.exists(key):
         raise NotFound("No file at this address, or its URL has expired.", code="media_not_found")
     response = send_file(
         store.path(key),

@@ -33,6 +33,9 @@ class UploadSchema(ma.Schema):
     upload_url = ma.fields.String(
         metadata={"description": "PUT the file's bytes here (application/octet-stream)."}
     )
+    complete_url = ma.fields.String(
+        metadata={"description": "POST here after the PUT to get the media file."}
+    )
     method = ma.fields.String(metadata={"description": "Always PUT."})
     size_bytes = ma.fields.Integer()
     expires_at = UtcDateTime()
@@ -89,6 +92,7 @@ UPLOAD_KEY_EXAMPLE = "3kX9vQ2mN8pL5rT1wY6zB4cF7hJ0dG2sA9eU3iO5qW8"
 UPLOAD_EXAMPLE = {
     "id": 7,
     "upload_url": f"/media/uploads/{UPLOAD_KEY_EXAMPLE}",
+    "complete_url": f"/media/uploads/{UPLOAD_KEY_EXAMPLE}/complete",
     "method": "PUT",
     "size_bytes": 48213,
     "expires_at": "2026-12-01T10:00:00Z",

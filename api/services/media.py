@@ -92,7 +92,7 @@ def _upload_of(session: Session, actor: User, token: str) -> MediaUpload:
         )
     )
     if upload is None or upload.created_by_id != actor.id:
-        raise NotFound("No upload of yours has this address.", code="media_not_found")
+        raise NotFound("No upload of yours has this address.")
     return upload
 
 
@@ -267,7 +267,7 @@ def _make_asset(
 def get_asset(session: Session, *, actor: User, asset_id: int) -> MediaAsset:
     asset = session.get(MediaAsset, asset_id)
     if asset is None or asset.organization_id != actor.organization_id:
-        raise NotFound("No media of your organization has this id.", code="media_not_found")
+        raise NotFound("No media of your organization has this id.")
     return asset
 
 

@@ -59,7 +59,16 @@ def test_module_is_read_without_answers(client: FlaskClient, learner, module) ->
     assert '"answer"' not in text and '"correct"' not in text
     items = response.get_json()["lessons"][0]["items"]
     assert [set(i) for i in items] == [
-        {"id", "revision", "kind", "prompt", "options", "model_answer"}
+        {
+            "id",
+            "revision",
+            "kind",
+            "prompt",
+            "options",
+            "model_answer",
+            "prompt_media_id",
+            "option_media_ids",
+        }
     ] * 2
     assert {i["model_answer"] for i in items} == {None}  # choice items keep theirs hidden
 

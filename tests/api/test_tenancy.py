@@ -6,6 +6,7 @@ endpoint cannot ship without its row.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass
@@ -16,7 +17,16 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from api.cli import render_spec
-from api.models import ApplicationPrompt, EnrollmentStatus, Reflection, TeamAnswer, TeamQuestion
+from api.models import (
+    ApplicationPrompt,
+    EnrollmentStatus,
+    MediaAsset,
+    MediaKind,
+    MediaUpload,
+    Reflection,
+    TeamAnswer,
+    TeamQuestion,
+)
 from tests.conftest import auth
 from tests.factories import (
     T0,
@@ -74,6 +84,15 @@ OPERATIONS = [
     Op("delete", "/enrollments/{enrollment_id}", ADMIN),
     Op("get", "/learn/modules", MEMBER),
     Op("get", "/learn/modules/{module_id}", MEMBER),
+    Op("get", "/learn/modules/{module_id}/offline-pack", MEMBER),
+    Op("post", "/media/uploads", ADMIN, {"size_bytes": 10}),
+    Op("put", "/media/uploads/{token}", ADMIN),
+    Op("post", "/media/uploads/{token}/complete", ADMIN),
+    Op("get", "/media", ADMIN),
+    Op("get", "/media/{media_id}", ADMIN),
+    Op("patch", "/media/{media_id}", ADMIN, {"alt_text": "Defaced"}),
+    # Signed URL, no token: anyone without the signature gets 404, whoever they are.
+    Op("get", "/media/files/{organization_id}/{sha256}/{name}", PUBLIC),
     Op("post", "/learn/modules/{module_id}/enroll", MEMBER),
     Op("post", "/learn/modules/{module_id}/studied", MEMBER),
     Op("post", "/learn/lessons/{lesson_id}/studied", MEMBER),
@@ -180,6 +199,30 @@ def world(db: Session) -> dict:
     invitation = UserFactory(organization=org, invited=True, email="newcomer@example.com")
     outsider_admin = UserFactory(admin=True)
     outsider = UserFactory(organization=outsider_admin.organization)
+    asset = MediaAsset(
+        organization_id=org.id,
+        sha256="7" * 64,
+        kind=MediaKind.IMAGE,
+        content_type="image/png",
+        size_bytes=10,
+        renditions=[{"name": "w320.webp", "content_type": "image/webp"}],
+        alt_text="A chart.",
+        created_at=T0,
+        created_by_id=admin.id,
+    )
+    db.add(asset)
+    db.flush()
+    upload = MediaUpload(
+        organization_id=org.id,
+        created_by_id=admin.id,
+        address_key="u" * 43,
+        kind=MediaKind.IMAGE,
+        size_bytes=10,
+        created_at=T0,
+        expires_at=T0 + dt.timedelta(days=365),
+    )
+    db.add(upload)
+    db.flush()
     return {
         "admin": admin,
         "learner": learner,
@@ -201,6 +244,11 @@ def world(db: Session) -> dict:
             "answer_id": answer.public_id,
             "post_id": answer.public_id,
             "invitation_id": invitation.id,
+            "media_id": asset.id,
+            "token": upload.address_key,
+            "organization_id": org.id,
+            "sha256": asset.sha256,
+            "name": "w320.webp",
         },
         "enrollment": enrollment,
     }

@@ -268,13 +268,13 @@ def media_file(organization_id: int, sha256: str, name: str) -> BaseResponse:
     if organization is None or not delivery.valid(
         organization, path, expires, request.args.get("signature", ""), now
     ):
-        raise NotFound("No file at this address, or its URL has expired.", code="media_not_found")
+        raise NotFound("No file at this address, or its URL has expired.")
     asset = media.asset_by_hash(session, organization_id=organization_id, sha256=sha256)
     content_type = delivery.servable(asset).get(name) if asset is not None else None
     store = deps.media_store()
     key = delivery.store_key(organization_id, sha256, name)
     if content_type is None:
-        raise NotFound("No file at this address, or its URL has expired.", code="media_not_found")
+        raise NotFound("No file at this address, or its URL has expired.")
     if isinstance(store, GcsStore):
         # The bucket serves the bytes (Range, ETag); this address stays the stable one.
         response = redirect(store.signed_get(key, content_type), code=302)
@@ -282,7 +282,7 @@ def media_file(organization_id: int, sha256: str, name: str) -> BaseResponse:
         return response
     assert isinstance(store, LocalStore)
     if not store.exists(key):
-        raise NotFound("No file at this address, or its URL has expired.", code="media_not_found")
+        raise NotFound("No file at this address, or its URL has expired.")
     response = send_file(
         store.path(key),
         mimetype=content_type,

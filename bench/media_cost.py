@@ -185,7 +185,7 @@ def upload(base: str, token: str, megabytes: int, work: Path) -> None:
     seconds = max(4, megabytes // 5)
     subprocess.run(
         ["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
-         f"testsrc2=duration={seconds}:size=1280x720:rate=25",
+         f"testsrc2=duration={seconds}:size=1280x720:rate=25,noise=alls=80:allf=t",
          "-c:v", "libx264", "-preset", "ultrafast", "-b:v", f"{megabytes * 8 // seconds}M",
          "-pix_fmt", "yuv420p", "-y", str(video)],
         check=True,

@@ -55,8 +55,8 @@ def signed(organization: Organization, sha256: str, name: str, now: dt.datetime)
 def valid(
     organization: Organization, path: str, expires: int, given: str, now: dt.datetime
 ) -> bool:
-    if now.timestamp() >= expires:
-        return False
+    if now.timestamp() >= expires or not given.isascii():
+        return False  # (compare_digest refuses non-ASCII text: a 500, not a 404)
     return hmac.compare_digest(signature(organization, path, expires), given)
 
 

@@ -62,7 +62,6 @@ class MediaUpload(Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     # Unguessable: the upload address is a capability, like a signed bucket URL.
     address_key: Mapped[str] = mapped_column(String(64), unique=True)
-    kind: Mapped[MediaKind] = mapped_column(str_enum(MediaKind))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     filename: Mapped[str] = mapped_column(String(200), default="")
     alt_text: Mapped[str] = mapped_column(Text, default="")

@@ -71,7 +71,6 @@ def begin_upload(
         organization_id=actor.organization_id,
         created_by_id=actor.id,
         address_key=secrets.token_urlsafe(32),
-        kind=data.get("kind") or MediaKind.IMAGE,
         size_bytes=size,
         filename=data.get("filename", ""),
         alt_text=data.get("alt_text", ""),

@@ -53,7 +53,6 @@ def upgrade() -> None:
     sa.Column('organization_id', sa.Integer(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
     sa.Column('address_key', sa.String(length=64), nullable=False),
-    sa.Column('kind', sa.Enum('image', 'audio', 'video', name='mediakind', native_enum=False, length=20), nullable=False),
     sa.Column('size_bytes', sa.BigInteger(), nullable=False),
     sa.Column('filename', sa.String(length=200), nullable=False),
     sa.Column('alt_text', sa.Text(), nullable=False),

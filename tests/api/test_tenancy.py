@@ -216,7 +216,6 @@ def world(db: Session) -> dict:
         organization_id=org.id,
         created_by_id=admin.id,
         address_key="u" * 43,
-        kind=MediaKind.IMAGE,
         size_bytes=10,
         created_at=T0,
         expires_at=T0 + dt.timedelta(days=365),

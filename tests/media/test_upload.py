@@ -237,6 +237,12 @@ def test_another_organization_can_neither_upload_to_nor_read_our_media(
     assert fetch(client, forged).status_code == 404
     unsigned = path
     assert fetch(client, unsigned).status_code == 404
+    for junk in ("é" * 64, "zz", "", "0" * 64):
+        odd = f"{path}?expires={query['expires'][0]}&signature={junk}"
+        assert fetch(client, odd).status_code == 404
+    assert (
+        fetch(client, f"{path}?expires=1e9999&signature={query['signature'][0]}").status_code == 404
+    )
     original = path.rsplit("/", 1)[0] + "/original"
     tampered = f"{original}?expires={query['expires'][0]}&signature={query['signature'][0]}"
     assert fetch(client, tampered).status_code == 404

@@ -26,6 +26,9 @@ from api.errors import Invalid
 
 # Endpoints whose schema judges each element of a batch on its own.
 PER_ELEMENT = {"practice.Reviews"}
+# Endpoints whose body is a file, whatever Content-Type the client sent: never parsed here
+# (reading it as JSON would consume the upload).
+RAW_BODY = {"media.Upload"}
 MAX_DEPTH = 32
 
 
@@ -75,7 +78,7 @@ def _too_deep() -> Invalid:
 
 
 def refuse_unstorable_input() -> None:
-    body = _body() if request.is_json else None
+    body = _body() if request.is_json and request.endpoint not in RAW_BODY else None
     if depth(body) > MAX_DEPTH:
         raise _too_deep()
     where, why = None, None

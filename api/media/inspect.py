@@ -11,6 +11,7 @@ not add up to the file, markup a browser would run).
 from __future__ import annotations
 
 import json
+import logging
 import re
 import subprocess
 import warnings
@@ -23,12 +24,20 @@ from api.errors import Invalid
 from api.models import MediaKind
 
 # Markup a browser would run, or a PDF, inside a media file: what a polyglot smuggles.
-# (At least five bytes each: in 8 MB of compressed data a chance match is ~1 in 10^5.)
-_FOREIGN = re.compile(rb"<(?:script|html|svg|iframe|body|\?php)|%PDF-", re.IGNORECASE)
+# At least five bytes each (``<svg`` alone would turn up by chance in one large video in
+# sixty); files are served with their own type, nosniff and a CSP that runs nothing, so
+# this is a second line.
+_FOREIGN = re.compile(
+    rb"<(?:script|html|svg[\s>/]|iframe|body|\?php)|%PDF-|javascript:|onerror\s*=",
+    re.IGNORECASE,
+)
 # A ZIP is read from its end: its end-of-directory record sits in the last 64 KB.
 _ZIP_END = b"PK\x05\x06"
-_SCAN_BYTES = 8 * 1024 * 1024  # beyond this, the container checks stand alone
-_FFPROBE_TIMEOUT = 30
+_SCAN_CHUNK = 8 * 1024 * 1024
+_FFPROBE_TIMEOUT = 60
+# WebP's limit on a side; a taller or wider image could not have its renditions.
+MAX_SIDE = 16_383
+logger = logging.getLogger("bitewise.media")
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,12 @@ def _image(path: Path, content_type: str, max_pixels: int) -> Inspected:
         with Image.open(path) as image:
             # Checked before decoding: a few KB of PNG can claim 100,000 x 100,000 pixels.
             width, height = image.size
+            if max(width, height) > MAX_SIDE:
+                raise Invalid(
+                    f"The image is {width} x {height} pixels; a side may have at most "
+                    f"{MAX_SIDE:,}.",
+                    code="media_unsupported",
+                )
             if width * height > max_pixels:
                 raise Invalid(
                     f"The image has {width} x {height} pixels; at most {max_pixels:,} are "
@@ -88,7 +103,10 @@ def _image(path: Path, content_type: str, max_pixels: int) -> Inspected:
                 raise _corrupt(f"it starts as {expected} but is {image.format}")
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
-                image.load()  # decodes every pixel: a truncated or broken file fails here
+                # Every block is still decoded (a truncated or broken file fails here); a
+                # JPEG only at a scale that spares memory (a quarter for 12 megapixels).
+                image.draft("RGB", (2048, 2048))
+                image.load()
     except Invalid:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -96,13 +114,21 @@ def _image(path: Path, content_type: str, max_pixels: int) -> Inspected:
             "The image is too large to decode.", code="media_decompression_bomb"
         ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise _corrupt(str(error)) from None
+        logger.info("image refused: %s", error)
+        raise _corrupt("the image does not decode") from None
     _refuse_trailing_image_data(path, content_type)
     return Inspected(MediaKind.IMAGE, content_type, width=width, height=height)
 
 
+def demuxer_args(content_type: str) -> list[str]:
+    """Read the file as the container its bytes announced, from this file only: left to
+    guess, ffmpeg would take an upload for a playlist (HLS, concat) and open the files it
+    names on the server."""
+    return ["-protocol_whitelist", "file", "-f", "mp3" if content_type == "audio/mpeg" else "mp4"]
+
+
 def _audio_video(path: Path, content_type: str) -> Inspected:
-    probe = _ffprobe(path)
+    probe = _ffprobe(path, content_type)
     streams = probe.get("streams", [])
     video = [s for s in streams if s.get("codec_type") == "video" and not _is_cover(s)]
     audio = [s for s in streams if s.get("codec_type") == "audio"]
@@ -110,16 +136,18 @@ def _audio_video(path: Path, content_type: str) -> Inspected:
     if content_type == "audio/mpeg":
         if video or [s.get("codec_name") for s in audio] != ["mp3"]:
             raise _corrupt("an MP3 file must hold one MP3 audio stream")
+        _decode(path, content_type)  # all of it: audio is small, junk hides in it
         return Inspected(MediaKind.AUDIO, "audio/mpeg", duration_ms=round(duration * 1000))
     if not video:
         if [s.get("codec_name") for s in audio] != ["aac"]:
             raise _corrupt("audio in MP4 (M4A) must be one AAC stream")
+        _decode(path, content_type)
         return Inspected(MediaKind.AUDIO, "audio/mp4", duration_ms=round(duration * 1000))
     if len(video) != 1 or video[0].get("codec_name") != "h264":
         raise _corrupt("video must be one H.264 stream")
     if any(s.get("codec_name") != "aac" for s in audio):
         raise _corrupt("sound in MP4 video must be AAC")
-    _decode_start(path)
+    _decode(path, content_type, seconds=2)
     return Inspected(
         MediaKind.VIDEO,
         "video/mp4",
@@ -133,41 +161,43 @@ def _is_cover(stream: dict) -> bool:
     return bool(stream.get("disposition", {}).get("attached_pic"))
 
 
-def _ffprobe(path: Path) -> dict:
-    try:
-        done = subprocess.run(
-            ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
-             str(path)],
-            capture_output=True,
-            timeout=_FFPROBE_TIMEOUT,
-            check=False,
-        )  # fmt: skip
-    except subprocess.TimeoutExpired:
-        raise _corrupt("it took too long to read") from None
-    if done.returncode != 0:
-        raise _corrupt(done.stderr.decode(errors="replace").strip()[:200] or "unreadable")
+def _ffprobe(path: Path, content_type: str) -> dict:
+    command = ["ffprobe", "-v", "error", *demuxer_args(content_type), "-print_format", "json",
+               "-show_format", "-show_streams", str(path)]  # fmt: skip
+    done = _run(command, "it could not be read")
     return json.loads(done.stdout or b"{}")
 
 
-def _decode_start(path: Path) -> None:
-    """Decode the first seconds: headers that parse over broken frames fail here."""
-    done = subprocess.run(
-        ["ffmpeg", "-v", "error", "-xerror", "-t", "2", "-i", str(path), "-f", "null", "-"],
-        capture_output=True,
-        timeout=_FFPROBE_TIMEOUT,
-        check=False,
-    )
+def _decode(path: Path, content_type: str, *, seconds: float | None = None) -> None:
+    """Decode it (or its first seconds): headers that parse over broken frames fail here."""
+    limit = ["-t", str(seconds)] if seconds else []
+    command = ["ffmpeg", "-v", "error", "-xerror", *demuxer_args(content_type), *limit,
+               "-i", str(path), "-f", "null", "-"]  # fmt: skip
+    _run(command, "it does not decode")
+
+
+def _run(command: list[str], why: str) -> subprocess.CompletedProcess[bytes]:
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=_FFPROBE_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        raise _corrupt("it took too long to read") from None
     if done.returncode != 0:
-        raise _corrupt(done.stderr.decode(errors="replace").strip()[:200] or "undecodable")
+        # ffmpeg's own words name paths on this server: they go to the log, not the admin.
+        logger.info("%s: %s", why, done.stderr.decode(errors="replace").strip()[:500])
+        raise _corrupt(why)
+    return done
 
 
 def _refuse_foreign_content(path: Path) -> None:
+    size = path.stat().st_size
     with path.open("rb") as file:
-        chunk = file.read(_SCAN_BYTES)
-        file.seek(max(path.stat().st_size - 65_557, 0))
+        carry = b""
+        while chunk := file.read(_SCAN_CHUNK):
+            if _FOREIGN.search(carry + chunk):
+                raise _polyglot("it also holds markup a browser would run, or a PDF")
+            carry = chunk[-16:]  # a pattern across two chunks
+        file.seek(max(size - 65_557, 0))
         tail = file.read()
-    if _FOREIGN.search(chunk):
-        raise _polyglot("it also holds markup a browser would run, or a PDF")
     if _ZIP_END in tail:
         raise _polyglot("it is also a ZIP archive")
 
@@ -175,14 +205,59 @@ def _refuse_foreign_content(path: Path) -> None:
 def _refuse_trailing_image_data(path: Path, content_type: str) -> None:
     data = path.read_bytes()
     if content_type == "image/png":
-        end = data.rfind(b"IEND")
-        if end < 0 or data[end + 8 :].strip(b"\x00"):
+        if _png_end(data) != len(data):
             raise _polyglot("there is data after the PNG's end")
     elif content_type == "image/jpeg":
-        if not data.rstrip(b"\x00\r\n ").endswith(b"\xff\xd9"):
+        # The image, then only further JPEGs (a camera's MPF previews and depth maps).
+        offset = 0
+        while offset < len(data) and data[offset : offset + 2] == b"\xff\xd8":
+            end = _jpeg_end(data, offset)
+            if end < 0:
+                raise _polyglot("the JPEG's structure does not hold together")
+            offset = end
+        if data[offset:].strip(b"\x00\r\n "):
             raise _polyglot("there is data after the JPEG's end")
     elif int.from_bytes(data[4:8], "little") + 8 not in (len(data), len(data) - 1):
         raise _polyglot("the WebP's size does not match the file")
+
+
+def _jpeg_end(data: bytes, start: int) -> int:
+    """Where the JPEG starting at ``start`` ends (after its EOI marker), walking its
+    segments and skipping each scan's entropy-coded data; -1 if it does not hold together."""
+    offset = start + 2
+    while offset + 2 <= len(data):
+        if data[offset] != 0xFF:
+            return -1
+        marker = data[offset + 1]
+        if marker == 0xFF:  # fill byte
+            offset += 1
+            continue
+        if marker == 0xD9:
+            return offset + 2
+        if marker in (0x01, *range(0xD0, 0xD8)):
+            offset += 2
+            continue
+        if offset + 4 > len(data):
+            return -1
+        offset += 2 + int.from_bytes(data[offset + 2 : offset + 4], "big")
+        if marker == 0xDA:  # the scan: up to the next marker that is not a restart
+            while offset + 1 < len(data):
+                if data[offset] == 0xFF and data[offset + 1] not in (0x00, *range(0xD0, 0xD8)):
+                    break
+                offset += 1
+    return -1
+
+
+def _png_end(data: bytes) -> int:
+    """Where the PNG's IEND chunk ends, walking its chunks from the signature (-1: never)."""
+    offset = 8
+    while offset + 12 <= len(data):
+        length = int.from_bytes(data[offset : offset + 4], "big")
+        kind = data[offset + 4 : offset + 8]
+        offset += 12 + length
+        if kind == b"IEND":
+            return offset
+    return -1
 
 
 def _refuse_loose_boxes(path: Path, content_type: str) -> None:

@@ -17,6 +17,9 @@ from pathlib import Path
 import thumbhash  # type: ignore[import-untyped]
 from PIL import Image, ImageOps
 
+from api.errors import Invalid
+from api.media.inspect import demuxer_args
+
 WIDTHS = (320, 640, 1280)
 _FORMATS = (("webp", "WEBP", "image/webp"), ("jpg", "JPEG", "image/jpeg"))
 _QUALITY = 80
@@ -72,24 +75,33 @@ def image_renditions(source: Path, workdir: Path) -> tuple[list[Rendition], str]
 
 
 def placeholder(image: Image.Image) -> str:
-    """The image's ThumbHash, base64 (about 25 characters)."""
+    """The image's ThumbHash, base64 (about 25 characters). Transparency is laid on white
+    first: thumbhash 0.1.2 fails on images with an alpha channel that is used."""
     small = image.convert("RGBA")
     small.thumbnail((100, 100))
-    digest = thumbhash.rgba_to_thumb_hash(small.width, small.height, list(small.tobytes()))
+    flat = Image.new("RGBA", small.size, (255, 255, 255, 255))
+    flat.alpha_composite(small)
+    digest = thumbhash.rgba_to_thumb_hash(flat.width, flat.height, list(flat.tobytes()))
     return base64.b64encode(bytes(digest)).decode()
 
 
 def video_poster(source: Path, workdir: Path, duration_ms: int) -> tuple[Rendition, str]:
     """A JPEG of one early frame (metadata-free, through Pillow), and its ThumbHash."""
     raw = workdir / "frame.png"
-    at = _POSTER_AT if duration_ms > 1000 * _POSTER_AT * 2 else 0
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-ss", str(at), "-i", str(source), "-frames:v", "1",
-         "-y", str(raw)],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )  # fmt: skip
+    # Half a second in (past a fade from black), else the first frame: a video may hold
+    # one frame under two seconds of sound.
+    for at in (_POSTER_AT, 0) if duration_ms > 1000 * _POSTER_AT * 2 else (0,):
+        subprocess.run(
+            ["ffmpeg", "-v", "error", *demuxer_args("video/mp4"), "-ss", str(at),
+             "-i", str(source), "-frames:v", "1", "-y", str(raw)],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )  # fmt: skip
+        if raw.exists():
+            break
+    else:
+        raise Invalid("The video has no frame to show as its poster.", code="media_corrupt")
     with Image.open(raw) as frame:
         image = frame.convert("RGB")
         if image.width > WIDTHS[-1]:

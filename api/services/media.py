@@ -28,6 +28,7 @@ from api.media.gcs import INCOMING, GcsStore
 from api.media.inspect import inspect
 from api.media.store import MediaStore
 from api.models import MediaAsset, MediaKind, MediaUpload, User
+from api.services._query import paginate
 
 UPLOAD_TTL = dt.timedelta(hours=1)
 CHUNK = 1024 * 1024
@@ -273,18 +274,23 @@ def get_asset(session: Session, *, actor: User, asset_id: int) -> MediaAsset:
 def list_assets(
     session: Session, *, actor: User, page: int, page_size: int
 ) -> tuple[list[MediaAsset], int]:
-    stmt = select(MediaAsset).where(MediaAsset.organization_id == actor.organization_id)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(
-        stmt.order_by(MediaAsset.id.desc()).offset((page - 1) * page_size).limit(page_size)
-    ).all()
-    return list(rows), total
+    stmt = (
+        select(MediaAsset)
+        .where(MediaAsset.organization_id == actor.organization_id)
+        .order_by(MediaAsset.id.desc())
+    )
+    return paginate(session, stmt, page=page, page_size=page_size)
 
 
 def update_texts(
     session: Session, *, actor: User, asset_id: int, changes: dict[str, str]
 ) -> MediaAsset:
     asset = get_asset(session, actor=actor, asset_id=asset_id)
+    blank = [field for field, text in changes.items() if not text.strip()]
+    if blank:
+        # Content that uses the file may be published: its text must not go blank.
+        message = "Give the text; to replace it, send the new one."
+        raise Invalid(message, errors={"json": {field: [message] for field in blank}})
     if "alt_text" in changes:
         asset.alt_text = changes["alt_text"]
     if "transcript" in changes:

@@ -29,17 +29,19 @@ def inline_ids(body: str) -> list[int]:
 def lesson_media(lesson: Lesson | Mapping[str, Any]) -> list[int]:
     get = lesson.get if isinstance(lesson, Mapping) else lambda f: getattr(lesson, f)
     lead = get("lead_media_id")
-    return [*([lead] if lead else []), *inline_ids(get("body_markdown") or "")]
+    return [*([lead] if lead is not None else []), *inline_ids(get("body_markdown") or "")]
 
 
 def item_media(item: Item | Mapping[str, Any]) -> list[int]:
     get = item.get if isinstance(item, Mapping) else lambda f: getattr(item, f)
     prompt = get("prompt_media_id")
-    return [*([prompt] if prompt else []), *[i for i in (get("option_media_ids") or []) if i]]
+    options = [i for i in (get("option_media_ids") or []) if i is not None]
+    return [*([prompt] if prompt is not None else []), *options]
 
 
 def _assets(session: Session, organization_id: int, ids: Iterable[int]) -> dict[int, MediaAsset]:
-    wanted = sorted(set(ids))
+    # An id no database integer holds names nothing (and would overflow the query).
+    wanted = sorted({i for i in ids if 0 < i < 2**31})
     if not wanted:
         return {}
     rows = session.scalars(
@@ -58,8 +60,8 @@ def check_lesson(session: Session, organization_id: int, data: Mapping[str, Any]
     """The lesson's media exist in this organization; the lead is an image."""
     lead = data.get("lead_media_id")
     inline = inline_ids(data.get("body_markdown") or "")
-    found = _assets(session, organization_id, [*([lead] if lead else []), *inline])
-    if lead and (lead not in found or found[lead].kind is not MediaKind.IMAGE):
+    found = _assets(session, organization_id, [*([lead] if lead is not None else []), *inline])
+    if lead is not None and (lead not in found or found[lead].kind is not MediaKind.IMAGE):
         raise _refuse("lead_media_id", f"No image {lead} among your organization's media.")
     for media_id in inline:
         if media_id not in found:
@@ -76,14 +78,13 @@ def check_item(
     if per_option and len(per_option) != len(options):
         message = f"Give one entry per option ({len(options)}), null for an option without one."
         raise Invalid(message, errors={"json": {"option_media_ids": [message]}})
-    found = _assets(
-        session, organization_id, [*([prompt] if prompt else []), *filter(None, per_option)]
-    )
-    if prompt and (prompt not in found or found[prompt].kind is MediaKind.VIDEO):
+    named = [i for i in per_option if i is not None]
+    found = _assets(session, organization_id, [*([prompt] if prompt is not None else []), *named])
+    if prompt is not None and (prompt not in found or found[prompt].kind is MediaKind.VIDEO):
         raise _refuse(
             "prompt_media_id", f"No image or audio {prompt} among your organization's media."
         )
-    for media_id in filter(None, per_option):
+    for media_id in named:
         if media_id not in found or found[media_id].kind is not MediaKind.IMAGE:
             raise _refuse(
                 "option_media_ids", f"No image {media_id} among your organization's media."

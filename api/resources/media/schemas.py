@@ -12,6 +12,7 @@ SHA = "9f2c1a7e" * 8
 class UploadInSchema(ma.Schema):
     size_bytes = ma.fields.Integer(
         required=True,
+        strict=True,
         validate=validate.Range(min=1, max=2**40),
         metadata={"description": "The file's exact size; the PUT must send exactly this."},
     )
@@ -78,8 +79,8 @@ class MediaSchema(ma.Schema):
 
 
 class MediaPatchSchema(ma.Schema):
-    alt_text = ma.fields.String(validate=validate.Length(max=1000))
-    transcript = ma.fields.String(validate=validate.Length(max=50_000))
+    alt_text = ma.fields.String(validate=validate.Length(1, 1000))
+    transcript = ma.fields.String(validate=validate.Length(1, 50_000))
 
 
 MEDIA_URL_EXAMPLE = f"/media/files/1/{SHA}/w640.webp?expires=1796083200&signature=" + "ab" * 32

@@ -9,6 +9,7 @@ from api.models import ItemKind, ModuleStatus, Visibility
 from api.resources.common import Out, UtcDateTime
 
 _text = validate.Length(max=20_000)
+_MEDIA_ID = validate.Range(min=1, max=2**31 - 1)
 
 
 class ItemInSchema(ma.Schema):
@@ -34,10 +35,12 @@ class ItemInSchema(ma.Schema):
     prompt_media_id = ma.fields.Integer(
         allow_none=True,
         load_default=None,
+        strict=True,
+        validate=_MEDIA_ID,
         metadata={"description": "An image or audio clip shown with the prompt (GET /media)."},
     )
     option_media_ids = ma.fields.List(
-        ma.fields.Integer(allow_none=True),
+        ma.fields.Integer(allow_none=True, strict=True, validate=_MEDIA_ID),
         validate=validate.Length(max=8),
         load_default=list,
         metadata={"description": "An image per option, null for none; empty: text only."},
@@ -55,9 +58,10 @@ class ItemPatchSchema(ma.Schema):
     )
     answer = ma.fields.Dict()
     explanation = ma.fields.String(validate=validate.Length(max=4000))
-    prompt_media_id = ma.fields.Integer(allow_none=True)
+    prompt_media_id = ma.fields.Integer(allow_none=True, strict=True, validate=_MEDIA_ID)
     option_media_ids = ma.fields.List(
-        ma.fields.Integer(allow_none=True), validate=validate.Length(max=8)
+        ma.fields.Integer(allow_none=True, strict=True, validate=_MEDIA_ID),
+        validate=validate.Length(max=8),
     )
 
 
@@ -78,6 +82,8 @@ class LessonInSchema(ma.Schema):
     lead_media_id = ma.fields.Integer(
         allow_none=True,
         load_default=None,
+        strict=True,
+        validate=_MEDIA_ID,
         metadata={"description": "An image above the lesson (GET /media)."},
     )
     items = ma.fields.List(
@@ -96,7 +102,7 @@ class LessonSchema(Out, LessonInSchema):
 class LessonPatchSchema(ma.Schema):
     title = ma.fields.String(validate=validate.Length(1, 200))
     body_markdown = ma.fields.String(validate=_text)
-    lead_media_id = ma.fields.Integer(allow_none=True)
+    lead_media_id = ma.fields.Integer(allow_none=True, strict=True, validate=_MEDIA_ID)
     key_points = ma.fields.List(
         ma.fields.String(validate=validate.Length(1, 300)), validate=validate.Length(max=10)
     )

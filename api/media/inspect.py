@@ -87,6 +87,7 @@ def _image(path: Path, content_type: str, max_pixels: int) -> Inspected:
         with Image.open(path) as image:
             # Checked before decoding: a few KB of PNG can claim 100,000 x 100,000 pixels.
             width, height = image.size
+            orientation = image.getexif().get(0x0112, 1)
             if max(width, height) > MAX_SIDE:
                 raise Invalid(
                     f"The image is {width} x {height} pixels; a side may have at most "
@@ -117,6 +118,10 @@ def _image(path: Path, content_type: str, max_pixels: int) -> Inspected:
         logger.info("image refused: %s", error)
         raise _corrupt("the image does not decode") from None
     _refuse_trailing_image_data(path, content_type)
+    # What the phone shows: a camera's orientation flag turning the picture on its side
+    # swaps the sides (the renditions are made upright).
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
     return Inspected(MediaKind.IMAGE, content_type, width=width, height=height)
 
 

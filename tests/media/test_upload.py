@@ -76,6 +76,20 @@ def test_a_photo_becomes_renditions_without_its_camera_metadata(
         assert "exif" not in image.info and "icc_profile" not in image.info
 
 
+def test_a_portrait_photo_says_portrait(client: FlaskClient, admin) -> None:
+    """Phones store portrait photos on their side with an orientation flag: the sizes the
+    app lays out with must be the upright ones, as the renditions are."""
+    image = Image.linear_gradient("L").resize((1600, 1000)).convert("RGB")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees to show
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes())
+    asset = upload(client, admin, out.getvalue(), alt_text="A gradient.").get_json()
+    assert (asset["width"], asset["height"]) == (1000, 1600)
+    widest = max(asset["renditions"], key=lambda r: r["width"])
+    assert (widest["width"], widest["height"]) == (1000, 1600)
+
+
 @pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
 def test_png_and_webp_are_taken(client: FlaskClient, admin, fmt: str) -> None:
     response = upload(client, admin, samples.photo(400, 300, fmt=fmt, gps=False))

@@ -22,6 +22,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("WEB_THREADS", "1"))
 timeout = 30
 graceful_timeout = 20
+# gunicorn 27's control socket sits at one path per user ($HOME/.gunicorn/gunicorn.ctl):
+# bin/run, the suite's servers and the benches would share it. Nothing here uses it.
+control_socket_disable = True
 # The app logs one structured line per request itself.
 accesslog = None
 # gunicorn's own lines (starting, booting workers, tracebacks) in the app's format: one

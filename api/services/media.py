@@ -25,7 +25,7 @@ from api.config import Config
 from api.errors import Conflict, Invalid, NotFound, TooLarge
 from api.media import delivery, renditions
 from api.media.gcs import INCOMING, GcsStore
-from api.media.inspect import inspect
+from api.media.inspect import inspect, sniff
 from api.media.store import MediaStore
 from api.models import MediaAsset, MediaKind, MediaUpload, User
 from api.services._query import paginate
@@ -112,7 +112,7 @@ def receive(
         return _asset_of(session, upload), False  # a retried PUT: the same answer
     if now >= upload.expires_at:
         raise Conflict("This upload address has expired; ask for a new one.", code="upload_expired")
-    with _received(body, upload.size_bytes, store) as (path, sha256):
+    with _received(body, upload.size_bytes, store, config) as (path, sha256):
         return _finish(session, upload, path, sha256, store, config, now)
 
 
@@ -181,8 +181,10 @@ class _received:
     """The request body on disk (in the store's file system), with its SHA-256; removed
     on leaving. Exactly the announced size, or nothing."""
 
-    def __init__(self, body: IO[bytes], size: int, store: MediaStore) -> None:
-        self.body, self.size, self.store = body, size, store
+    def __init__(
+        self, body: IO[bytes], size: int, store: MediaStore, config: Config | None = None
+    ) -> None:
+        self.body, self.size, self.store, self.config = body, size, store, config
         self.path: Path | None = None
 
     def __enter__(self) -> tuple[Path, str]:
@@ -191,6 +193,8 @@ class _received:
             self.path = Path(file.name)
             received = 0
             while chunk := self.body.read(CHUNK):
+                if received == 0 and self.config is not None:
+                    self._refuse_early(chunk)
                 received += len(chunk)
                 if received > self.size:
                     break
@@ -207,6 +211,24 @@ class _received:
     def __exit__(self, *exc: object) -> None:
         if self.path is not None:
             self.path.unlink(missing_ok=True)
+
+    def _refuse_early(self, head: bytes) -> None:
+        """The first bytes say the kind: a file announced larger than its kind may be is
+        refused before the rest is read (not after 250 MB of an "image")."""
+        assert self.config is not None
+        kind = _KINDS.get((sniff(head) or "").split("/")[0])
+        limit = limits(self.config)[kind] if kind is not None else None
+        if limit is not None and self.size > limit:
+            if self.path is not None:
+                self.path.unlink(missing_ok=True)
+            raise TooLarge(
+                f"A {kind} may have at most {limit:,} bytes; this one has {self.size:,}.",
+                code="media_too_large",
+            )
+
+
+# A sniffed content type's first part; MP4 counts as video until its streams say.
+_KINDS = {"image": MediaKind.IMAGE, "audio": MediaKind.AUDIO, "video": MediaKind.VIDEO}
 
 
 def _make_asset(

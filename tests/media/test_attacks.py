@@ -147,3 +147,48 @@ def test_odd_inputs_get_clear_answers(client: FlaskClient, admin) -> None:
         headers={**auth(admin), "Content-Type": "application/json"},
     )
     assert labelled.status_code == 201, labelled.get_json()
+
+
+class _Counting(io.RawIOBase):
+    """A request body of ``size`` bytes (``head``, then zeros) that says how far into it
+    the server read."""
+
+    def __init__(self, head: bytes, size: int) -> None:
+        self.head, self.size, self.position, self.read_bytes = head, size, 0, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self.position, 2: self.size}[whence]
+        self.position = base + offset
+        return self.position
+
+    def tell(self) -> int:
+        return self.position
+
+    def readinto(self, buffer) -> int:
+        n = max(min(len(buffer), self.size - self.position), 0)
+        start = self.position
+        buffer[:n] = (self.head[start : start + n] + bytes(n))[:n]
+        self.position += n
+        self.read_bytes = max(self.read_bytes, self.position)
+        return n
+
+
+def test_an_oversized_image_is_refused_before_the_rest_is_read(
+    client: FlaskClient, admin, config
+) -> None:
+    size = 25 * 1024 * 1024  # over the 20 MB of an image, under the 250 MB of a video
+    address = begin(client, admin, size)
+    body = _Counting(samples.photo(200, 100, gps=False)[:4096], size)
+    answer = client.put(
+        address["upload_url"],
+        input_stream=body,
+        headers={**auth(admin), "Content-Length": str(size)},
+    )
+    assert answer.status_code == 413 and answer.get_json()["error"] == "media_too_large"
+    assert body.read_bytes <= 2 * 1024 * 1024

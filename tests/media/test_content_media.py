@@ -146,3 +146,19 @@ def test_a_learner_reads_the_media_and_downloads_the_offline_pack(
         ).status_code
         == 404
     )
+
+
+def test_a_published_item_cannot_take_a_picture_without_alt_text(
+    client: FlaskClient, admin, tmp_path: Path
+) -> None:
+    module = module_with_media(client, admin, tmp_path, texts=True)
+    assert client.post(f"/modules/{module['id']}/publish", headers=auth(admin)).status_code == 200
+    item = module["lessons"][0]["items"][0]
+    bare = upload(client, admin, samples.photo(330, 330, gps=False)).get_json()
+    changed = client.patch(
+        f"/items/{item['id']}",
+        json={"option_media_ids": [bare["id"], None, None]},
+        headers=auth(admin),
+    )
+    assert changed.status_code == 422, changed.get_json()
+    assert changed.get_json()["error"] == "media_text_missing"

@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import io
-import ipaddress
 import json
 import shutil
 import subprocess
@@ -39,16 +37,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from firebase_admin import messaging
 
 from api.config import Config
 from api.firebase import init_firebase_app
 from api.push.fcm import FcmGateway
 from api.push.gateway import PushMessage
+from tests.tls import localhost_certificate
 
 PROJECT = "bitewise-bench"
 PATH = f"/v1/projects/{PROJECT}/messages:send"
@@ -81,39 +76,11 @@ http {{
 """
 
 
-def certificate(directory: Path) -> None:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    (directory / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (directory / "key.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-
-
 class Nginx:
     def __init__(self, port: int = 8443) -> None:
         binary = shutil.which("nginx") or "/usr/sbin/nginx"
         self.dir = Path(tempfile.mkdtemp(prefix="fcm-nginx-"))
-        certificate(self.dir)
+        localhost_certificate(self.dir)
         conf = self.dir / "nginx.conf"
         conf.write_text(NGINX_CONF.format(dir=self.dir, port=port, project=PROJECT))
         self.url = f"https://127.0.0.1:{port}"

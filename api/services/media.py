@@ -138,12 +138,15 @@ def complete(
         )
     try:
         with tempfile.NamedTemporaryFile(dir=store.incoming) as local:
-            store.fetch(staged, Path(local.name))
-            with (
-                Path(local.name).open("rb") as body,
-                _received(body, upload.size_bytes, store) as (path, sha256),
-            ):
-                return _finish(session, upload, path, sha256, store, config, now)
+            path = Path(local.name)
+            store.fetch(staged, path)  # streamed to disk, then hashed where it lies
+            digest = hashlib.sha256()
+            with path.open("rb") as file:
+                while chunk := file.read(CHUNK):
+                    digest.update(chunk)
+            if (arrived := path.stat().st_size) != upload.size_bytes:
+                raise _size_mismatch(upload.size_bytes, arrived)
+            return _finish(session, upload, path, digest.hexdigest(), store, config, now)
     finally:
         # Made into an asset, or refused: either way nothing stays at the upload address.
         store.delete(staged)
@@ -177,6 +180,13 @@ def _finish(
     return asset, created
 
 
+def _size_mismatch(announced: int, arrived: int) -> Invalid:
+    return Invalid(
+        f"The upload announced {announced:,} bytes and {arrived:,} arrived.",
+        code="media_size_mismatch",
+    )
+
+
 class _received:
     """The request body on disk (in the store's file system), with its SHA-256; removed
     on leaving. Exactly the announced size, or nothing."""
@@ -202,10 +212,7 @@ class _received:
                 file.write(chunk)
         if received != self.size:
             self.path.unlink(missing_ok=True)
-            raise Invalid(
-                f"The upload announced {self.size:,} bytes and {received:,} arrived.",
-                code="media_size_mismatch",
-            )
+            raise _size_mismatch(self.size, received)
         return self.path, digest.hexdigest()
 
     def __exit__(self, *exc: object) -> None:

@@ -189,3 +189,22 @@ def test_gc_and_purge_work_on_the_bucket(
     upload_to_bucket(gcs, admin, samples.photo(310, 200, gps=False), alt_text="x")
     purged = media_lifecycle.purge_organization(db, store, admin.organization_id)
     assert purged.assets == 1 and bucket_keys(gcs_app) == []
+
+
+def test_bytes_in_the_bucket_must_be_what_was_announced(
+    gcs: FlaskClient, gcs_app: Flask, admin
+) -> None:
+    data = samples.photo(300, 200, gps=False)
+    address = gcs.post(
+        "/media/uploads", json={"size_bytes": len(data) + 10, "alt_text": "x"}, headers=auth(admin)
+    ).get_json()
+    status, _, _ = http(
+        address["upload_url"],
+        data=data,
+        method="PUT",
+        **{"Content-Type": "application/octet-stream"},
+    )
+    assert status == 200
+    answer = gcs.post(address["complete_url"], headers=auth(admin))
+    assert answer.status_code == 422 and answer.get_json()["error"] == "media_size_mismatch"
+    assert bucket_keys(gcs_app) == []

@@ -3,17 +3,11 @@ flight than it was given, and firebase-admin's credentials, bodies and errors.""
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 import ssl
 import time
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from firebase_admin import messaging
 
 from api.config import Config
@@ -22,6 +16,7 @@ from api.push.fcm_curl import CurlFcmGateway
 from api.push.gateway import Failure, PushMessage
 from tests.conftest import PROJECT_ID
 from tests.push.fcm_standin import FcmStandIn, running
+from tests.tls import localhost_certificate
 
 
 def gateway(standin: FcmStandIn, monkeypatch: pytest.MonkeyPatch, **kw) -> CurlFcmGateway:
@@ -37,32 +32,7 @@ def push(token: str) -> PushMessage:
 @pytest.fixture
 def tls(tmp_path: Path) -> tuple[ssl.SSLContext, Path]:
     """A server context for 127.0.0.1 with a throwaway certificate, and its file."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(hours=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    cert_file, key_file = localhost_certificate(tmp_path)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_file, key_file)
     return context, cert_file

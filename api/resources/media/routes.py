@@ -44,6 +44,13 @@ _BINARY = {
     "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
 }
 _FILE = {"schema": {"type": "string", "format": "binary"}}
+_TOKEN = {
+    "in": "path",
+    "name": "token",
+    "required": True,
+    "description": "The secret part of `upload_url`, from POST /media/uploads.",
+    "schema": {"type": "string", "example": UPLOAD_KEY_EXAMPLE},
+}
 
 
 def _described(asset: object) -> dict:
@@ -91,15 +98,7 @@ class Uploads(MethodView):
 
 @blp.route(
     "/uploads/<string:token>",
-    parameters=[
-        {
-            "in": "path",
-            "name": "token",
-            "required": True,
-            "description": "The secret part of `upload_url`, from POST /media/uploads.",
-            "schema": {"type": "string", "example": UPLOAD_KEY_EXAMPLE},
-        }
-    ],
+    parameters=[_TOKEN],
 )
 class Upload(MethodView):
     @blp.access(ADMIN)
@@ -137,15 +136,7 @@ class Upload(MethodView):
 
 @blp.route(
     "/uploads/<string:token>/complete",
-    parameters=[
-        {
-            "in": "path",
-            "name": "token",
-            "required": True,
-            "description": "The secret part of `upload_url`, from POST /media/uploads.",
-            "schema": {"type": "string", "example": UPLOAD_KEY_EXAMPLE},
-        }
-    ],
+    parameters=[_TOKEN],
 )
 class UploadComplete(MethodView):
     @blp.access(ADMIN)

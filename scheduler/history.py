@@ -102,8 +102,17 @@ def memories(history: History, model: MemoryModel) -> dict[int, Memory]:
         if s.item_id not in known:
             events[s.item_id].append(Review(s.at, Rating.GOOD, "", exposure=True))
     out = dict(known)
+    # A lesson's items are studied at one moment: an item with nothing but that study has
+    # the memory every other such item of the lesson has, so it is replayed once a moment.
+    studied_only: dict[dt.datetime, Memory | None] = {}
     for item_id, reviews in events.items():
-        memory = model.replay(reviews)
+        if len(reviews) == 1 and reviews[0].exposure:
+            at = reviews[0].answered_at
+            if at not in studied_only:
+                studied_only[at] = model.replay(reviews)
+            memory = studied_only[at]
+        else:
+            memory = model.replay(reviews)
         if memory is not None:
             out[item_id] = memory
     return out

@@ -7,8 +7,8 @@ import enum
 import secrets
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Float, ForeignKey, Integer, String, UniqueConstraint, literal
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from api.db import Base, UTCDateTime, intpk, str200
 from api.models._types import str_enum
@@ -101,6 +101,12 @@ class User(Base):
     # learner (unset: at its next run), and a counter every change bumps.
     plan_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
     plan_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Not columns: the FSRS weights in force for this learner and their parameter set's id
+    # (0 and None: the defaults), loaded with the member at sign-in
+    # (api.services.memory.with_weights_in_force) so that a request needs no query for
+    # them; an id of -1 when the user was loaded any other way.
+    weights_in_force_id: Mapped[int] = query_expression(default_expr=literal(-1))
+    weights_in_force: Mapped[list[float] | None] = query_expression()
 
     organization: Mapped[Organization] = relationship()
     team: Mapped[Team | None] = relationship()

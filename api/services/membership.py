@@ -8,11 +8,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from api.errors import Conflict, Forbidden, Invalid, NotFound
 from api.models import Organization, Role, Team, User
-from api.services import enrollment
+from api.services import enrollment, memory
 from api.services._query import paginate, require_role
 
 _JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in meetings
@@ -82,7 +82,14 @@ def resolve_member(session: Session, *, claims: Mapping[str, Any], now: dt.datet
     them first.
     """
     uid = claims["uid"]
-    user = session.scalar(select(User).where(User.firebase_uid == uid))
+    # The organization and the weights in force come in the same round trip: nearly every
+    # request needs them.
+    user = session.scalar(
+        select(User)
+        .join(User.organization)
+        .options(contains_eager(User.organization), *memory.with_weights_in_force())
+        .where(User.firebase_uid == uid)
+    )
     if user is not None:
         return user
     invited = pending_invitations(session, claims=claims)

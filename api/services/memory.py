@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from typing import Any
 
-from sqlalchemy import and_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ScalarSelect, and_, func, select
+from sqlalchemy.orm import Session, with_expression
+from sqlalchemy.sql.base import ExecutableOption
 
 from api.db import dialect_insert
 from api.models import (
@@ -25,23 +27,47 @@ from scheduler.memory import DEFAULT_WEIGHTS, MemoryModel
 from scheduler.types import Memory, Rating, Review
 
 
+def _in_force(column: Any) -> ScalarSelect[Any]:
+    """``column`` of the parameter set in force for ``User``: its own adopted set, else its
+    organization's (NULL: the defaults), as a column of a query that loads users."""
+    return (
+        select(column)
+        .where(
+            ParameterSet.organization_id == User.organization_id,
+            ParameterSet.adopted.is_(True),
+            (ParameterSet.user_id == User.id) | ParameterSet.user_id.is_(None),
+        )
+        .order_by(ParameterSet.user_id.is_(None), ParameterSet.fitted_at.desc())
+        .limit(1)
+        .correlate(User)
+        .scalar_subquery()
+    )
+
+
+def with_weights_in_force() -> tuple[ExecutableOption, ...]:
+    """Load options for users: the weights in force come in the same round trip."""
+    return (
+        with_expression(User.weights_in_force_id, func.coalesce(_in_force(ParameterSet.id), 0)),
+        with_expression(User.weights_in_force, _in_force(ParameterSet.weights)),
+    )
+
+
 def model_for(session: Session, *, user: User) -> tuple[MemoryModel, int | None]:
     """The learner's own adopted weights, else the organization's, else FSRS-6 defaults."""
     organization = session.get(Organization, user.organization_id)
     assert organization is not None
-    chosen = session.scalars(
-        select(ParameterSet)
-        .where(
-            ParameterSet.organization_id == user.organization_id,
-            ParameterSet.adopted.is_(True),
-            (ParameterSet.user_id == user.id) | ParameterSet.user_id.is_(None),
-        )
-        .order_by(ParameterSet.user_id.is_(None), ParameterSet.fitted_at.desc())
-        .limit(1)
-    ).first()
-    weights = tuple(chosen.weights) if chosen else DEFAULT_WEIGHTS
-    model = MemoryModel(weights, desired_retention=organization.target_retention)
-    return model, chosen.id if chosen else None
+    chosen, weights = user.weights_in_force_id, user.weights_in_force
+    if chosen is None or chosen < 0:  # the user was not loaded with them: ask
+        chosen, weights = session.execute(
+            select(
+                func.coalesce(_in_force(ParameterSet.id), 0), _in_force(ParameterSet.weights)
+            ).where(User.id == user.id)
+        ).one()
+    model = MemoryModel(
+        tuple(weights) if chosen and weights else DEFAULT_WEIGHTS,
+        desired_retention=organization.target_retention,
+    )
+    return model, chosen or None
 
 
 def study_times(session: Session, *, user: User, item_ids: Iterable[int]) -> dict[int, dt.datetime]:

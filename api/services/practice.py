@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import Row, and_, bindparam, select, union
 from sqlalchemy.orm import Session
 
 from api.models import (
@@ -42,6 +42,51 @@ class LearnerItem:
     memory: Memory | None
 
 
+# Built once: composing a statement costs more Python than running this one in
+# PostgreSQL (prepared after a few runs), and it runs on every "practise now".
+_LEARNER_ITEMS = (
+    select(
+        Item.id,
+        Item.module_id,
+        Lesson.position,
+        Item.position,
+        Enrollment.due_at,
+        Enrollment.completed_at,
+        LessonProgress.studied_at,
+        MemoryState.stability,
+        MemoryState.difficulty,
+        MemoryState.phase,
+        MemoryState.step,
+        MemoryState.last_review_at,
+        MemoryState.fsrs_due_at,
+        MemoryState.reps,
+        MemoryState.lapses,
+    )
+    .select_from(Enrollment)
+    .join(Module, Module.id == Enrollment.module_id)
+    .join(Item, Item.module_id == Module.id)
+    .join(Lesson, Lesson.id == Item.lesson_id)
+    .outerjoin(
+        LessonProgress,
+        and_(
+            LessonProgress.lesson_id == Item.lesson_id,
+            LessonProgress.user_id == bindparam("user_id"),
+        ),
+    )
+    .outerjoin(
+        MemoryState,
+        and_(MemoryState.item_id == Item.id, MemoryState.user_id == bindparam("user_id")),
+    )
+    .where(
+        Enrollment.user_id == bindparam("user_id"),
+        Enrollment.status != EnrollmentStatus.WITHDRAWN,
+        Module.organization_id == bindparam("organization_id"),
+        Module.status == ModuleStatus.PUBLISHED,
+        Item.retired_at.is_(None),
+    )
+)
+
+
 def learner_items(session: Session, *, user: User) -> list[LearnerItem]:
     """Items of published modules the learner is enrolled in, with their memory states.
 
@@ -49,53 +94,20 @@ def learner_items(session: Session, *, user: User) -> list[LearnerItem]:
     learner has. Indexes used: enrollments(user_id), items(module_id), the primary key
     of memory_states (user_id, item_id) and lesson_progress (user_id, lesson_id).
     """
-    rows = session.execute(
-        select(
-            Item.id,
-            Item.module_id,
-            Lesson.position,
-            Item.position,
-            Enrollment.due_at,
-            Enrollment.completed_at,
-            LessonProgress.studied_at,
-            MemoryState.stability,
-            MemoryState.difficulty,
-            MemoryState.phase,
-            MemoryState.step,
-            MemoryState.last_review_at,
-            MemoryState.fsrs_due_at,
-            MemoryState.reps,
-            MemoryState.lapses,
-        )
-        .select_from(Enrollment)
-        .join(Module, Module.id == Enrollment.module_id)
-        .join(Item, Item.module_id == Module.id)
-        .join(Lesson, Lesson.id == Item.lesson_id)
-        .outerjoin(
-            LessonProgress,
-            and_(LessonProgress.lesson_id == Item.lesson_id, LessonProgress.user_id == user.id),
-        )
-        .outerjoin(
-            MemoryState, and_(MemoryState.item_id == Item.id, MemoryState.user_id == user.id)
-        )
-        .where(
-            Enrollment.user_id == user.id,
-            Enrollment.status != EnrollmentStatus.WITHDRAWN,
-            Module.organization_id == user.organization_id,
-            Module.status == ModuleStatus.PUBLISHED,
-            Item.retired_at.is_(None),
-        )
+    rows = session.connection().execute(
+        _LEARNER_ITEMS, {"user_id": user.id, "organization_id": user.organization_id}
     )
+    phases = {int(p): p for p in Phase}
     return [
         LearnerItem(
-            item_id=item_id,
-            module_id=module_id,
-            position=lesson_position * 1000 + item_position,
-            deadline=due_at,
-            studied_at=lesson_studied or completed_at,
-            memory=None
+            item_id,
+            module_id,
+            lesson_position * 1000 + item_position,
+            due_at,
+            lesson_studied or completed_at,
+            None
             if stability is None
-            else Memory(stability, difficulty, Phase(phase), step, last, fsrs_due, reps, lapses),
+            else Memory(stability, difficulty, phases[phase], step, last, fsrs_due, reps, lapses),
         )
         for (
             item_id,
@@ -128,6 +140,31 @@ def settings_of(organization: Organization) -> Settings:
     )
 
 
+_ANSWERED = (
+    ReviewLog.item_id,
+    ReviewLog.answered_at,
+    ReviewLog.rating,
+    ReviewLog.duration_ms,
+    ReviewLog.client_review_id,
+)
+_LATEST = (
+    select(*_ANSWERED)
+    .where(ReviewLog.user_id == bindparam("user_id"))
+    .order_by(ReviewLog.answered_at.desc())
+    .limit(PACE_ANSWERS)
+    .subquery()
+)
+# Today's answers and the latest ones (the pace), in one round trip; UNION drops the
+# answers that are both.
+_RECENT_ANSWERS = union(
+    select(*_ANSWERED).where(
+        ReviewLog.user_id == bindparam("user_id"),
+        ReviewLog.answered_at >= bindparam("day_start"),
+    ),
+    select(_LATEST),
+)
+
+
 def learner_history(
     session: Session, *, user: User, now: dt.datetime, items: list[LearnerItem] | None = None
 ) -> History:
@@ -135,28 +172,17 @@ def learner_history(
     the stored states (the replay of their log) and the answers a decision reads (today's,
     and the latest 50 for the pace)."""
     items = learner_items(session, user=user) if items is None else items
-    day_start = local_day_start(now, zone=user.time_zone)
-    recent = select(
-        ReviewLog.item_id,
-        ReviewLog.answered_at,
-        ReviewLog.rating,
-        ReviewLog.duration_ms,
-        ReviewLog.client_review_id,
-    ).where(ReviewLog.user_id == user.id)
-    answers = {
-        row.client_review_id: row
-        for stmt in (
-            recent.where(ReviewLog.answered_at >= day_start),
-            recent.order_by(ReviewLog.answered_at.desc()).limit(PACE_ANSWERS),
-        )
-        for row in session.execute(stmt)
-    }
+    answers = session.connection().execute(
+        _RECENT_ANSWERS,
+        {"user_id": user.id, "day_start": local_day_start(now, zone=user.time_zone)},
+    )
+    ratings = {int(r): r for r in Rating}
     return History(
         items=tuple(ItemInfo(e.item_id, e.module_id, e.position, e.deadline) for e in items),
         studies=tuple(Study(e.item_id, e.studied_at) for e in items if e.studied_at),
         answers=tuple(
-            Answer(a.item_id, a.answered_at, Rating(a.rating), a.duration_ms, a.client_review_id)
-            for a in answers.values()
+            Answer(item_id, at, ratings[rating], duration_ms, review_id)
+            for item_id, at, rating, duration_ms, review_id in answers
         ),
         states={e.item_id: e.memory for e in items if e.memory is not None},
         setbacks=tuple(
@@ -165,21 +191,33 @@ def learner_history(
     )
 
 
-def items_to_show(session: Session, item_ids: Sequence[int]) -> dict[int, tuple[Item, str]]:
-    """The chosen items with their module titles, ready to render (one query)."""
+_SHOWN = (
+    select(
+        Item.id,
+        Item.revision,
+        Item.kind,
+        Item.prompt,
+        Item.options,
+        Item.answer,
+        Item.module_id,
+        Module.title,
+    )
+    .join(Module, Module.id == Item.module_id)
+    .where(Item.id.in_(bindparam("item_ids", expanding=True)))
+)
+
+
+def items_to_show(session: Session, item_ids: Sequence[int]) -> dict[int, tuple[Row[Any], str]]:
+    """The chosen items (what a phone shows of them) with their module titles, one query."""
     if not item_ids:
         return {}
-    rows = session.execute(
-        select(Item, Module.title)
-        .join(Module, Module.id == Item.module_id)
-        .where(Item.id.in_(item_ids))
-    )
-    return {item.id: (item, title) for item, title in rows}
+    rows = session.connection().execute(_SHOWN, {"item_ids": list(item_ids)})
+    return {row.id: (row, row.title) for row in rows}
 
 
 @dataclass(frozen=True)
 class PracticeSession:
-    picks: list[tuple[practice.Pick, Item, str]]  # the pick, the item, its module's title
+    picks: list[tuple[practice.Pick, Row[Any], str]]  # the pick, the item shown, its module's title
     due_now: int
     held_back: int
     estimated_minutes: float

@@ -72,6 +72,22 @@ def test_a_studied_item_competes_from_the_day_after_its_study() -> None:
     assert ids(result)[0] == 1 and result.picks[0].reason is Reason.NEW
 
 
+def test_items_studied_together_get_the_memory_each_would_get_alone() -> None:
+    """One replay serves every item a study moment left without answers: the memory is
+    the same as replaying each item's own history, and an answered item keeps its own."""
+    lesson_a, lesson_b = NOW - dt.timedelta(days=3), NOW - dt.timedelta(hours=5)
+    studies = tuple(Study(i, lesson_a if i < 20 else lesson_b) for i in range(40))
+    answers = (Answer(3, NOW - dt.timedelta(days=1), Rating.AGAIN, 9000, "r1"),)
+    history = History(items=(), studies=studies, answers=answers)
+    known = memories(history, MODEL)
+    for study in studies:
+        own = [Review(study.at, Rating.GOOD, "", exposure=True)]
+        if study.item_id == 3:
+            own.append(Review(answers[0].answered_at, Rating.AGAIN, "r1"))
+        assert known[study.item_id] == MODEL.replay(own)
+    assert known[3] != known[4] and known[4] == known[19] != known[20]
+
+
 def test_the_session_fits_the_minutes_at_the_learners_pace() -> None:
     states = {i: memory(days_ago=20 + i, stability=4) for i in range(100)}
     slow = tuple(

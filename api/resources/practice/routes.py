@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.views import MethodView
+from sqlalchemy import Row
 
 from api import deps
 from api.auth import current_user
@@ -34,7 +37,8 @@ blp = Blueprint(
 )
 
 
-def _item(item: Item, module_title: str) -> dict:
+def _item(item: Item | Row[Any], module_title: str) -> dict:
+    """What a phone shows of an item: an ``Item`` or a row of its columns."""
     return {
         "id": item.id,
         "revision": item.revision,

@@ -8,6 +8,7 @@ loader that reads its rows column by column can build them directly.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -16,7 +17,14 @@ import numpy as np
 import numpy.typing as npt
 
 from scheduler.history import ItemInfo
-from scheduler.types import Memory
+from scheduler.memory import MemoryModel
+from scheduler.types import Memory, Rating, Review
+
+# A loader's row: item, module, position, deadline (POSIX seconds, NaN: none), when its
+# lesson was studied (POSIX seconds or None), then the stored memory's stability,
+# difficulty, last review (POSIX seconds) and reps, all None where none is stored.
+Loaded = tuple[int, int, int, float, float | None, float | None, float | None, float | None,
+               int | None]  # fmt: skip
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -64,6 +72,39 @@ class Columns:
                 )
             )
         return cls.from_rows(rows)
+
+    @classmethod
+    def of_loaded(cls, rows: Iterable[Loaded], model: MemoryModel) -> Columns:
+        """From a loader's rows, one per item the learner may practise: the item's stored
+        memory where it has one, else, if its lesson was studied, the memory that study
+        gave it (one replay per study moment), else the item is not met yet.
+
+        The same as ``of(items, memories(history, model))`` for a history whose states
+        are the stored ones, without a Python object per item (``test_columns_of_loaded``).
+        """
+        met: list[tuple[int, int, int, float, float, float, float, float, int]] = []
+        studied: dict[float, Memory | None] = {}
+        seen: set[int] = set()
+        memory: tuple[float, float, float, int]
+        for item, module, position, deadline, studied_at, stability, difficulty, last, reps in rows:
+            if item in seen:
+                continue
+            if stability is not None:
+                assert difficulty is not None and last is not None and reps is not None
+                memory = (stability, difficulty, last, reps)
+            elif studied_at is not None:
+                if studied_at not in studied:
+                    at = dt.datetime.fromtimestamp(studied_at, dt.UTC)
+                    studied[studied_at] = model.replay([Review(at, Rating.GOOD, "", exposure=True)])
+                replayed = studied[studied_at]
+                if replayed is None:
+                    continue
+                memory = (replayed.stability, replayed.difficulty, studied_at, replayed.reps)
+            else:
+                continue  # never met: the lesson comes first
+            seen.add(item)
+            met.append((item, module, position, 1.0, deadline, *memory))
+        return cls.from_rows(met)
 
     @classmethod
     def from_rows(

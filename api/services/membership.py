@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, contains_eager
 
 from api.errors import Conflict, Forbidden, Invalid, NotFound
@@ -73,6 +73,16 @@ def pending_invitations(session: Session, *, claims: Mapping[str, Any]) -> list[
     )
 
 
+# Every signed-in request runs this: built once. The organization and the weights in
+# force come in the same round trip, nearly every request needs them.
+_MEMBER = (
+    select(User)
+    .join(User.organization)
+    .options(contains_eager(User.organization), *memory.with_weights_in_force())
+    .where(User.firebase_uid == bindparam("uid"))
+)
+
+
 def resolve_member(session: Session, *, claims: Mapping[str, Any], now: dt.datetime) -> User:
     """The member behind verified token claims, linking an invitation on first sign-in.
 
@@ -81,15 +91,7 @@ def resolve_member(session: Session, *, claims: Mapping[str, Any], now: dt.datet
     (``GET /me/invitations``), or any organization could capture someone by inviting
     them first.
     """
-    uid = claims["uid"]
-    # The organization and the weights in force come in the same round trip: nearly every
-    # request needs them.
-    user = session.scalar(
-        select(User)
-        .join(User.organization)
-        .options(contains_eager(User.organization), *memory.with_weights_in_force())
-        .where(User.firebase_uid == uid)
-    )
+    user = session.scalar(_MEMBER, {"uid": claims["uid"]})
     if user is not None:
         return user
     invited = pending_invitations(session, claims=claims)

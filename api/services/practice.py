@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +27,9 @@ from api.models import (
 from api.services import application
 from api.services.memory import model_for
 from scheduler import practice, progress
+from scheduler.columns import Columns
 from scheduler.history import Answer, History, ItemInfo, Setback, Settings, Study, memories
+from scheduler.memory import MemoryModel
 from scheduler.practice import PACE_ANSWERS
 from scheduler.timing import local_day_start
 from scheduler.types import Memory, Phase, Rating
@@ -165,30 +168,85 @@ _RECENT_ANSWERS = union(
 )
 
 
-def learner_history(
-    session: Session, *, user: User, now: dt.datetime, items: list[LearnerItem] | None = None
-) -> History:
-    """What ``scheduler.practice`` takes: the learner's items with their weights, studies,
-    the stored states (the replay of their log) and the answers a decision reads (today's,
-    and the latest 50 for the pace)."""
-    items = learner_items(session, user=user) if items is None else items
+def _recent(
+    session: Session, *, user: User, now: dt.datetime
+) -> tuple[tuple[Answer, ...], tuple[Setback, ...]]:
+    """Today's answers and the latest 50 (the pace), and the setbacks at work."""
     answers = session.connection().execute(
         _RECENT_ANSWERS,
         {"user_id": user.id, "day_start": local_day_start(now, zone=user.time_zone)},
     )
     ratings = {int(r): r for r in Rating}
-    return History(
-        items=tuple(ItemInfo(e.item_id, e.module_id, e.position, e.deadline) for e in items),
-        studies=tuple(Study(e.item_id, e.studied_at) for e in items if e.studied_at),
-        answers=tuple(
+    return (
+        tuple(
             Answer(item_id, at, ratings[rating], duration_ms, review_id)
             for item_id, at, rating, duration_ms, review_id in answers
         ),
-        states={e.item_id: e.memory for e in items if e.memory is not None},
-        setbacks=tuple(
-            Setback(module_id, at) for module_id, at in application.setbacks(session, user=user)
-        ),
+        tuple(Setback(module_id, at) for module_id, at in application.setbacks(session, user=user)),
     )
+
+
+def learner_history(
+    session: Session, *, user: User, now: dt.datetime, items: list[LearnerItem] | None = None
+) -> History:
+    """What ``scheduler`` takes: the learner's items with their weights, studies, the
+    stored states (the replay of their log) and the answers a decision reads (today's,
+    and the latest 50 for the pace)."""
+    items = learner_items(session, user=user) if items is None else items
+    answers, setbacks = _recent(session, user=user, now=now)
+    return History(
+        items=tuple(ItemInfo(e.item_id, e.module_id, e.position, e.deadline) for e in items),
+        studies=tuple(Study(e.item_id, e.studied_at) for e in items if e.studied_at),
+        answers=answers,
+        states={e.item_id: e.memory for e in items if e.memory is not None},
+        setbacks=setbacks,
+    )
+
+
+def practice_history(
+    session: Session, *, user: User, now: dt.datetime, model: MemoryModel
+) -> History:
+    """``learner_history`` for a decision: the items met as arrays (``Columns``), straight
+    from the rows, without a Python object per item (every "practise now" runs this)."""
+    rows = session.connection().execute(
+        _LEARNER_ITEMS, {"user_id": user.id, "organization_id": user.organization_id}
+    )
+    nan = math.nan
+    columns = Columns.of_loaded(
+        (
+            (
+                item_id,
+                module_id,
+                lesson_position * 1000 + item_position,
+                due_at.timestamp() if due_at is not None else nan,
+                studied.timestamp() if (studied := lesson_studied or completed_at) else None,
+                stability,
+                difficulty,
+                last.timestamp() if last is not None else None,
+                reps,
+            )
+            for (
+                item_id,
+                module_id,
+                lesson_position,
+                item_position,
+                due_at,
+                completed_at,
+                lesson_studied,
+                stability,
+                difficulty,
+                _phase,
+                _step,
+                last,
+                _fsrs_due,
+                reps,
+                _lapses,
+            ) in rows
+        ),
+        model,
+    )
+    answers, setbacks = _recent(session, user=user, now=now)
+    return History(items=(), answers=answers, setbacks=setbacks, columns=columns)
 
 
 _SHOWN = (
@@ -230,7 +288,7 @@ def next_practice(
     organization = organization_of(session, user)
     model, _ = model_for(session, user=user)
     chosen = practice.practice_set(
-        learner_history(session, user=user, now=now),
+        practice_history(session, user=user, now=now, model=model),
         settings=settings_of(organization),
         zone=user.time_zone,
         now=now,

@@ -10,6 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.models import Enrollment, Item, ItemKind
+from api.services.memory import model_for
+from api.services.practice import learner_history, organization_of, settings_of
+from scheduler.practice import practice_set as decide
 from tests.api.practice_helpers import post_reviews, practice_set, review, studied_module
 from tests.conftest import auth
 from tests.factories import UserFactory
@@ -251,3 +254,43 @@ def test_an_admin_is_offered_a_retention_never_given_one(client: FlaskClient, le
     settings = client.get("/organization/settings", headers=auth(admin)).get_json()
     assert settings["target_retention"] == 0.9  # shown, not applied
     assert client.get("/organization/settings/retention", headers=auth(learner)).status_code == 403
+
+
+def test_the_served_set_is_the_one_the_whole_history_gives(
+    client: FlaskClient, learner, clock, db: Session
+) -> None:
+    """``GET /learn/practice`` reads the items as arrays straight from the rows; it offers
+    what the scheduler decides from the learner's whole history, item by item: answered
+    items, a module finished but never answered, one with a deadline, today's answers."""
+    _, answered = studied_module(learner, items=6, title="Answered")
+    studied_module(learner, items=5, title="Finished, never answered")
+    deadline_module, _ = studied_module(learner, items=4, title="Due Friday")
+    db.scalars(
+        select(Enrollment).where(Enrollment.module_id == deadline_module.id)
+    ).one().due_at = clock.now() + dt.timedelta(days=3)
+    db.commit()
+    post_reviews(client, learner, [review(i, clock.now(), right=n % 3 > 0) for n, i in
+                                   enumerate(answered)])  # fmt: skip
+    for days in (2, 9, 30):
+        clock.advance(dt.timedelta(days=days))
+        served = practice_set(client, learner, minutes=10)
+        db.expire_all()
+        model, _ = model_for(db, user=learner)
+        expected = decide(
+            learner_history(db, user=learner, now=clock.now()),
+            settings=settings_of(organization_of(db, learner)),
+            zone=learner.time_zone,
+            now=clock.now(),
+            model=model,
+            minutes=10,
+        )
+        assert [(e["item"]["id"], e["reason"]) for e in served["items"]] == [
+            (p.item_id, p.reason.value) for p in expected.picks
+        ]
+        assert [e["recall"] for e in served["items"]] == pytest.approx(
+            [p.recall for p in expected.picks], abs=1e-4
+        )
+        assert served["items"]
+        assert (served["due_now"], served["held_back"]) == (expected.due_now, expected.held_back)
+        post_reviews(client, learner, [review(db_item(e["item"]["id"]), clock.now()) for e in
+                                       served["items"][:3]])  # fmt: skip

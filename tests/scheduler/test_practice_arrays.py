@@ -167,3 +167,41 @@ def test_arrays_choose_what_the_item_by_item_decision_chose(seed: int) -> None:
             assert got.recall == pytest.approx(want.recall, abs=1.1e-4)
             assert got.value == pytest.approx(want.value, abs=1.1e-4)
         assert (result.due_now, result.held_back) == (due_now, held_back)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_columns_of_loaded(seed: int) -> None:
+    """A loader's rows (stored states, lessons studied without a state yet, items never
+    met, duplicate listings) give the arrays the item-by-item history gives."""
+    full = learner(seed)
+    model = MemoryModel()
+    studied = {s.item_id: s.at for s in full.studies}
+    stored = {k: v for k, v in full.states.items() if k not in studied}
+    # A loader's items all weigh 1 (weights are the scheduler's own, applied later).
+    items = tuple(dataclasses.replace(info, weight=1.0) for info in full.items)
+    history = dataclasses.replace(full, items=items, states=stored)
+
+    def seconds(at: dt.datetime | None) -> float | None:
+        return at.timestamp() if at is not None else None
+
+    rows = [
+        (
+            info.item_id,
+            info.module_id,
+            info.position,
+            info.deadline.timestamp() if info.deadline else math.nan,
+            seconds(studied.get(info.item_id)),
+            *(
+                (m.stability, m.difficulty, m.last_review.timestamp(), m.reps)
+                if (m := stored.get(info.item_id))
+                else (None, None, None, None)
+            ),
+        )
+        for info in history.items
+    ]
+    loaded = Columns.of_loaded(rows, model)
+    expected = Columns.of(history.items, memories(history, model))
+    assert studied and len(loaded) == len(expected)
+    for field in dataclasses.fields(Columns):
+        got, want = getattr(loaded, field.name), getattr(expected, field.name)
+        assert got.tolist() == pytest.approx(want.tolist(), nan_ok=True), field.name

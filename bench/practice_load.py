@@ -6,10 +6,14 @@ Run (about 5 minutes the first time, for seeding; --reuse skips it afterwards):
 Needs the PostgreSQL of TEST_POSTGRES_URL (default 127.0.0.1:5432, user postgres); creates
 the database ``bitewise_bench`` there. Starts gunicorn on a free 127.0.0.1 port with the
 repository's gunicorn.conf.py, then runs a load generator in a second process (threads,
-keep-alive) against three endpoints in turn: a trivial JSON endpoint (/healthz), "next
-practice set" and "post a batch of 10 reviews". Prints requests/s, p50/p99 latency and
-each endpoint's throughput as a share of the trivial one, then the query plan and time of
-the practice query for one learner (index scans, so its cost does not grow with learners).
+keep-alive) against a bare Flask hello-world (a second gunicorn, same workers) and three
+endpoints in turn: a trivial JSON endpoint (/healthz), "next practice set" and "post a
+batch of 10 reviews". Settings as in production: INFO logs, rate limits on and counted in
+Redis (REDIS_URL, default 127.0.0.1:6379/15; the generator gives each learner an address
+of their own through one trusted proxy hop). Prints requests/s, p50/p99 latency and each
+endpoint's throughput as a share of the hello-world and of /healthz, then the query plan
+and time of the practice query for one learner (index scans, so its cost does not grow
+with learners).
 """
 
 from __future__ import annotations
@@ -161,48 +165,62 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
     args = parser.parse_args()
     prepare(args)
-    port = free_port()
+    port, hello_port = free_port(), free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url(True),
         "BITEWISE_ENV": "test",
         "FIREBASE_AUTH_EMULATOR_HOST": "127.0.0.1:9099",
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "INFO",
         "PORT": str(port),
         "WEB_CONCURRENCY": str(args.workers),
-        # All load comes from one address: per-IP limits would measure the limiter.
-        "BITEWISE_RATE_LIMITS": "off",
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
+        "BITEWISE_PROXY_HOPS": "1",
     }
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "api:create_app()"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
+    gunicorn = [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py"]
+    servers = [
+        subprocess.Popen(
+            [*gunicorn, "api:create_app()"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ),
+        subprocess.Popen(
+            [*gunicorn, "bench.load.hello:app"],
+            cwd=ROOT,
+            env={**env, "PORT": str(hello_port)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ),
+    ]
+    url, hello = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{hello_port}"
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{url}/readyz", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.2)
+        for address in (f"{url}/readyz", hello):
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen(address, timeout=1).read()
+                    break
+                except OSError:
+                    time.sleep(0.2)
         print(
             f"# gunicorn {args.workers} workers, load: {args.concurrency} connections "
-            f"x {args.duration:.0f} s each"
+            f"x {args.duration:.0f} s each; INFO logs, rate limits in Redis"
         )
-        results = [run_load(url, s, args) for s in ("trivial", "practice", "reviews")]
-        base = results[0]["rps"]
+        results = [run_load(hello, "hello", args)]
+        results += [run_load(url, s, args) for s in ("trivial", "practice", "reviews")]
+        bare, base = results[0]["rps"], results[1]["rps"]
         for r in results:
             print(
                 f"{r['scenario']:>9}: {r['rps']:7.1f} req/s  p50 {r['p50_ms']:6.1f} ms  "
-                f"p99 {r['p99_ms']:6.1f} ms  ({r['rps'] / base:.2f} of trivial)  "
-                f"requests {r['requests']}  statuses {r['statuses']}"
+                f"p99 {r['p99_ms']:6.1f} ms  ({r['rps'] / bare:.3f} of hello-world, "
+                f"{r['rps'] / base:.3f} of /healthz)  requests {r['requests']}  "
+                f"statuses {r['statuses']}"
             )
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
     explain(user=1)
 
 

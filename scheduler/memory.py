@@ -98,6 +98,17 @@ class MemoryModel:
             memory = self.review(memory, review)
         return memory
 
+    def extend(self, memory: Memory, reviews: Iterable[Review]) -> Memory | None:
+        """What ``replay`` of the whole log would give, from the state the earlier reviews
+        made and these later ones: None when one of them is not later than the state's
+        last review (an offline answer landing in the past), which only a replay places."""
+        ordered = sorted(reviews, key=lambda r: (ensure_utc(r.answered_at), r.review_id))
+        if not ordered or ensure_utc(ordered[0].answered_at) <= memory.last_review:
+            return None
+        for review in ordered:
+            memory = self.review(memory, review)
+        return memory
+
     # --- predictions ------------------------------------------------------------------
 
     def recall(self, memory: Memory, at: dt.datetime) -> float:

@@ -24,7 +24,7 @@ from api.models import (
 )
 from api.services import replanning
 from scheduler.memory import DEFAULT_WEIGHTS, MemoryModel
-from scheduler.types import Memory, Rating, Review
+from scheduler.types import Memory, Phase, Rating, Review
 
 
 def _in_force(column: Any) -> ScalarSelect[Any]:
@@ -121,6 +121,79 @@ def rebuild_states(
         histories[item_id].append(Review(answered_at, Rating(rating), client_id))
         firsts[item_id] = min(answered_at, firsts.get(item_id, answered_at))
     memories = {item_id: model.replay(history) for item_id, history in histories.items()}
+    known = {item_id: m for item_id, m in memories.items() if m is not None}
+    _store_states(session, user, known, firsts, item_modules, parameter_set_id)
+    return known
+
+
+def apply_reviews(
+    session: Session,
+    *,
+    user: User,
+    reviews: Mapping[int, list[Review]],
+    item_modules: Mapping[int, int],
+    model: MemoryModel,
+    parameter_set_id: int | None,
+) -> None:
+    """Store the states these new reviews make (no commit): applied to the stored state
+    where they come after it under the same weights, the usual case and a cost that does
+    not grow with the learner's history; the item's whole log replayed otherwise."""
+    stored = session.execute(
+        select(
+            MemoryState.item_id,
+            MemoryState.stability,
+            MemoryState.difficulty,
+            MemoryState.phase,
+            MemoryState.step,
+            MemoryState.last_review_at,
+            MemoryState.fsrs_due_at,
+            MemoryState.reps,
+            MemoryState.lapses,
+            MemoryState.first_review_at,
+            MemoryState.parameter_set_id,
+        ).where(MemoryState.user_id == user.id, MemoryState.item_id.in_(list(reviews)))
+    )
+    advanced: dict[int, Memory] = {}
+    firsts: dict[int, dt.datetime] = {}
+    for (
+        item_id,
+        stability,
+        difficulty,
+        phase,
+        step,
+        last,
+        due,
+        reps,
+        lapses,
+        first,
+        weights,
+    ) in stored:
+        if weights != parameter_set_id:
+            continue
+        memory = Memory(stability, difficulty, Phase(phase), step, last, due, reps, lapses)
+        after = model.extend(memory, reviews[item_id])
+        if after is not None:
+            advanced[item_id], firsts[item_id] = after, first
+    replay = {i: item_modules[i] for i in reviews if i not in advanced}
+    if replay:
+        rebuild_states(
+            session,
+            user=user,
+            item_modules=replay,
+            model=model,
+            parameter_set_id=parameter_set_id,
+        )
+    _store_states(session, user, advanced, firsts, item_modules, parameter_set_id)
+
+
+def _store_states(
+    session: Session,
+    user: User,
+    memories: Mapping[int, Memory],
+    firsts: Mapping[int, dt.datetime],
+    item_modules: Mapping[int, int],
+    parameter_set_id: int | None,
+) -> None:
     rows = [
         {
             "user_id": user.id,
@@ -139,7 +212,6 @@ def rebuild_states(
             "parameter_set_id": parameter_set_id,
         }
         for item_id, memory in memories.items()
-        if memory is not None
     ]
     if rows:
         insert = dialect_insert(session, MemoryState.__table__)
@@ -148,7 +220,6 @@ def rebuild_states(
             insert.on_conflict_do_update(index_elements=["user_id", "item_id"], set_=update), rows
         )
         replanning.mark_users(session, [user.id])
-    return {item_id: m for item_id, m in memories.items() if m is not None}
 
 
 def expose(session: Session, *, user: User, item_modules: Mapping[int, int]) -> None:

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from api.db import dialect_insert
 from api.models import Enrollment, EnrollmentStatus, Item, Module, ModuleStatus, ReviewLog, User
 from api.services import xapi_statements
-from api.services.memory import model_for, rebuild_states
+from api.services.memory import apply_reviews, model_for
 from scheduler.grading import Confidence, GradingError, grade
+from scheduler.types import Rating, Review
 
 # A phone's clock may run a little ahead; beyond this an answer "from the future" is refused.
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -92,31 +93,72 @@ def record_reviews(
         }
         outcomes.append(Outcome(review["id"], "pending"))
 
+    logged: dict[str, Logged] = {cid: Logged.of(log) for cid, log in stored.items()}
     if fresh:
-        session.execute(
-            dialect_insert(session, ReviewLog.__table__).on_conflict_do_nothing(
-                index_elements=["user_id", "client_review_id"]
-            ),
+        inserted = session.execute(
+            dialect_insert(session, ReviewLog.__table__)
+            .on_conflict_do_nothing(index_elements=["user_id", "client_review_id"])
+            .returning(ReviewLog.id, ReviewLog.client_review_id),
             list(fresh.values()),
         )
+        for log_id, client_id in inserted:
+            logged[client_id] = Logged(log_id, **_logged_fields(fresh[client_id]))
         model, parameter_set_id = model_for(session, user=user)
         touched = {row["item_id"]: items[row["item_id"]].module_id for row in fresh.values()}
-        rebuild_states(
-            session, user=user, item_modules=touched, model=model, parameter_set_id=parameter_set_id
+        answered: dict[int, list[Review]] = {}
+        for row in fresh.values():
+            answered.setdefault(row["item_id"], []).append(
+                Review(row["answered_at"], Rating(row["rating"]), row["client_review_id"])
+            )
+        apply_reviews(
+            session,
+            user=user,
+            reviews=answered,
+            item_modules=touched,
+            model=model,
+            parameter_set_id=parameter_set_id,
         )
-        _write_statements(session, user, list(fresh), items, now)
+        _write_statements(session, user, [logged[c] for c in fresh if c in logged], items, now)
         session.commit()
+        if any(c not in logged for c in fresh):  # taken by another upload meanwhile
+            logged = {cid: Logged.of(log) for cid, log in _stored(session, user, ids).items()}
 
-    # Accepted outcomes come from what is stored, so a retry reports exactly the same.
-    stored = _stored(session, user, ids)
-    keys = _answer_keys(session, {log.item_id for log in stored.values()})
+    # Accepted outcomes are what is stored, so a retry reports exactly the same.
+    keys = {
+        item.id: {"answer": item.answer, "explanation": item.explanation} for item in items.values()
+    }
+    keys |= _answer_keys(session, {log.item_id for log in logged.values()} - set(keys))
     for outcome in outcomes:
         if outcome.status == "pending":
-            log = stored[outcome.id or ""]
+            log = logged[outcome.id or ""]
             outcome.status, outcome.item_id = "accepted", log.item_id
             outcome.rating, outcome.correct = log.rating, log.correct
             outcome.feedback = keys.get(log.item_id)
     return outcomes
+
+
+@dataclass(frozen=True, slots=True)
+class Logged:
+    """A stored answer, as the outcome and its xAPI statement read it."""
+
+    id: int
+    item_id: int
+    rating: int
+    correct: bool | None
+    response: dict[str, Any]
+    duration_ms: int | None
+    answered_at: dt.datetime
+
+    @classmethod
+    def of(cls, log: ReviewLog) -> Logged:
+        return cls(log.id, **{name: getattr(log, name) for name in _LOGGED})
+
+
+_LOGGED = ("item_id", "rating", "correct", "response", "duration_ms", "answered_at")
+
+
+def _logged_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: row[name] for name in _LOGGED}
 
 
 def _check(
@@ -215,19 +257,10 @@ def _answer_keys(session: Session, item_ids: set[int]) -> dict[int, dict[str, An
 
 
 def _write_statements(
-    session: Session, user: User, client_ids: list[str], items: dict[int, Item], now: dt.datetime
+    session: Session, user: User, logs: list[Logged], items: dict[int, Item], now: dt.datetime
 ) -> None:
     """Each new answer as the xAPI statement it will be exported as, with the item worded
     as it was answered (a later edit must not change an exported statement)."""
-    logs = list(
-        session.scalars(
-            select(ReviewLog).where(
-                ReviewLog.user_id == user.id,
-                ReviewLog.client_review_id.in_(client_ids),
-                ReviewLog.received_at == now,
-            )
-        )
-    )
     modules = {item.module_id for item in items.values()}
     titles = dict(
         session.execute(select(Module.id, Module.title).where(Module.id.in_(modules))).all()

@@ -39,6 +39,8 @@ def learner_items(user: int, states: int) -> list[int]:
 def request_for(
     scenario: str, user: int, states: int, rng: random.Random
 ) -> tuple[str, str, bytes | None]:
+    if scenario == "hello":
+        return "GET", "/", None
     if scenario == "trivial":
         return "GET", "/healthz", None
     if scenario == "practice":
@@ -60,7 +62,9 @@ def request_for(
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
-    parser.add_argument("--scenario", choices=["trivial", "practice", "reviews"], required=True)
+    parser.add_argument(
+        "--scenario", choices=["hello", "trivial", "practice", "reviews"], required=True
+    )
     parser.add_argument("--duration", type=float, default=15)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--cohort", type=int, default=2000)
@@ -94,6 +98,9 @@ def main() -> None:
             headers = {
                 "Authorization": f"Bearer {tokens[user]}",
                 "Content-Type": "application/json",
+                # Each learner on a phone of their own (the server trusts one proxy hop):
+                # per-address limits see many addresses, as in production.
+                "X-Forwarded-For": f"10.{user >> 16 & 255}.{user >> 8 & 255}.{user & 255}",
             }
             start = time.perf_counter()
             try:

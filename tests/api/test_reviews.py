@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import random
 
 import pytest
 from flask.testing import FlaskClient
@@ -193,3 +194,44 @@ def test_a_review_with_a_nul_character_is_rejected_alone(
         ("accepted", None),
         ("rejected", "invalid_review"),
     ]
+
+
+def test_stored_states_are_always_the_replay_of_the_whole_log(
+    client: FlaskClient, learner, clock, db: Session
+) -> None:
+    """Uploads apply a review to the stored state when it comes after it and replay the
+    item's log when it does not: either way the state is what replaying everything gives,
+    over batches in order, offline batches landing in the past, and same-time answers."""
+    _, items = studied_module(learner, items=3)
+    rng = random.Random(5)
+    log: dict[int, list[Review]] = {i.id: [Review(T0, Rating.GOOD, exposure=True)] for i in items}
+    at = clock.now()
+    for batch in range(12):
+        clock.advance(dt.timedelta(days=rng.randint(1, 6)))
+        sent = []
+        for n in range(rng.randint(1, 4)):
+            item = rng.choice(items)
+            when = clock.now() - dt.timedelta(days=rng.choice([0, 0, 0, 3, 20]))
+            when = at if rng.random() < 0.1 else when  # the same moment as an earlier one
+            right = rng.random() < 0.75
+            sent.append(review(item, when, right=right, review_id=f"b{batch}-{n}"))
+            log[item.id].append(
+                Review(when, Rating.GOOD if right else Rating.AGAIN, f"b{batch}-{n}")
+            )
+            at = when
+        post_reviews(client, learner, sent)
+        db.expire_all()
+        for item in items:
+            state = db.scalar(select(MemoryState).where(MemoryState.item_id == item.id))
+            expected = MemoryModel().replay(log[item.id])
+            if state is None:
+                assert len(log[item.id]) == 1
+                continue
+            assert (state.stability, state.difficulty) == pytest.approx(
+                (expected.stability, expected.difficulty), rel=1e-9
+            )
+            assert (state.last_review_at, state.reps, state.lapses) == (
+                expected.last_review,
+                expected.reps,
+                expected.lapses,
+            )

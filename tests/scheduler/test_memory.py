@@ -116,3 +116,23 @@ def test_higher_retention_targets_review_sooner() -> None:
     relaxed = MODEL.next_review_at(memory, 0.8)
     assert strict < relaxed
     assert MODEL.recall(memory, strict) == pytest.approx(0.95)
+
+
+def test_extending_a_state_is_replaying_the_whole_log() -> None:
+    """Later reviews applied to the state the earlier ones made give the replay of all of
+    them; a review not later than the state (offline, or at the same moment) is refused."""
+    earlier = [
+        Review(T0, Rating.GOOD, exposure=True),
+        Review(T0 + dt.timedelta(days=1), Rating.AGAIN, "a"),
+        Review(T0 + dt.timedelta(days=3), Rating.GOOD, "b"),
+    ]
+    later = [
+        Review(T0 + dt.timedelta(days=12), Rating.GOOD, "d"),
+        Review(T0 + dt.timedelta(days=7), Rating.HARD, "c"),
+    ]
+    state = MODEL.replay(earlier)
+    assert state is not None
+    assert MODEL.extend(state, later) == MODEL.replay(earlier + later)
+    assert MODEL.extend(state, [Review(T0 + dt.timedelta(days=2), Rating.GOOD, "x")]) is None
+    assert MODEL.extend(state, [Review(T0 + dt.timedelta(days=3), Rating.GOOD, "x")]) is None
+    assert MODEL.extend(state, []) is None

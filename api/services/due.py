@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
+from api.db_among import among
 from api.models import (
     Enrollment,
     EnrollmentStatus,
@@ -41,7 +42,7 @@ def active_states(ids: Sequence[int]) -> Select[Any]:
             and_(Enrollment.user_id == MemoryState.user_id, Enrollment.module_id == Module.id),
         )
         .where(
-            MemoryState.user_id.in_(ids),
+            among(MemoryState.user_id, ids),
             Item.retired_at.is_(None),
             Module.status == ModuleStatus.PUBLISHED,
             Enrollment.status != EnrollmentStatus.WITHDRAWN,

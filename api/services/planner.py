@@ -20,6 +20,7 @@ from sqlalchemy import Table, and_, bindparam, case, exists, func, or_, select, 
 from sqlalchemy.orm import Session
 
 from api.db import dialect_insert
+from api.db_among import among
 from api.models import (
     ApplicationPrompt,
     Module,
@@ -83,7 +84,7 @@ def _plan_chunk(
     session: Session, ids: list[int], now: dt.datetime, report: PlanReport, *, postgres: bool
 ) -> dict[int, dt.datetime]:
     """Plan these learners; when to look at each again (those left out: not given)."""
-    rows = session.execute(learners_stmt(now).where(User.id.in_(ids)).order_by(User.id))
+    rows = session.execute(learners_stmt(now).where(among(User.id, ids)).order_by(User.id))
     found = [dict(row._mapping) for row in rows]
     learners = reminder_context.usable(found)
     report.skipped += len(found) - len(learners)
@@ -182,7 +183,7 @@ def _open_prompts(
     rows = session.execute(
         select(ApplicationPrompt, Module.application_prompt)
         .join(Module, Module.id == ApplicationPrompt.module_id)
-        .where(ApplicationPrompt.user_id.in_(ids), ApplicationPrompt.status == "open")
+        .where(among(ApplicationPrompt.user_id, ids), ApplicationPrompt.status == "open")
         .order_by(ApplicationPrompt.id)
     )
     for prompt, prompt_text in rows:
@@ -357,7 +358,7 @@ def _coming(
         ((user_id, module_id), at)
         for user_id, module_id, at in session.execute(
             select(RecapLog.user_id, RecapLog.module_id, func.max(RecapLog.studied_at))
-            .where(RecapLog.user_id.in_(ids), RecapLog.studied_at >= now - RECAP_SPACING)
+            .where(among(RecapLog.user_id, ids), RecapLog.studied_at >= now - RECAP_SPACING)
             .group_by(RecapLog.user_id, RecapLog.module_id)
         )
     )

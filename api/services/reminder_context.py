@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
+from api.db_among import among
 from api.models import Device, Notification, Organization, ReminderPreferences, User
 from api.services.due import STALE_DEVICE_AFTER
 from scheduler.reminders import Engagement, Rules
@@ -73,7 +74,7 @@ def usable(learners: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def learners_by_id(
     session: Session, ids: Sequence[int], now: dt.datetime
 ) -> dict[int, dict[str, Any]]:
-    rows = session.execute(learners_stmt(now).where(User.id.in_(list(ids))))
+    rows = session.execute(learners_stmt(now).where(among(User.id, ids)))
     return {learner["id"]: learner for learner in usable([dict(r._mapping) for r in rows])}
 
 
@@ -118,7 +119,7 @@ def booked(
             Notification.status,
             Notification.send_at,
         ).where(
-            Notification.user_id.in_(ids),
+            among(Notification.user_id, ids),
             (Notification.send_at >= now - dt.timedelta(days=2))
             | Notification.status.in_(("pending", "claimed")),
         )
@@ -150,7 +151,7 @@ def engagement(
     rows = session.execute(
         select(Notification.user_id, Notification.sent_at, Notification.opened_at)
         .where(
-            Notification.user_id.in_(list(zones)),
+            among(Notification.user_id, zones),
             Notification.sent_at.is_not(None),
             Notification.sent_at >= now - ENGAGEMENT_WINDOW,
         )

@@ -20,10 +20,10 @@ from scheduler.history import ItemInfo
 from scheduler.memory import MemoryModel
 from scheduler.types import Memory, Rating, Review
 
-# A loader's row: item, module, position, deadline (POSIX seconds, NaN: none), when its
-# lesson was studied (POSIX seconds or None), then the stored memory's stability,
-# difficulty, last review (POSIX seconds) and reps, all None where none is stored.
-Loaded = tuple[int, int, int, float, float | None, float | None, float | None, float | None,
+# A loader's row: item, module, position, deadline (POSIX seconds; None or NaN: none),
+# when its lesson was studied (POSIX seconds or None), then the stored memory's
+# stability, difficulty, last review (POSIX seconds) and reps, None where none is stored.
+Loaded = tuple[int, int, int, float | None, float | None, float | None, float | None, float | None,
                int | None]  # fmt: skip
 
 Floats = npt.NDArray[np.float64]
@@ -103,7 +103,9 @@ class Columns:
             else:
                 continue  # never met: the lesson comes first
             seen.add(item)
-            met.append((item, module, position, 1.0, deadline, *memory))
+            met.append(
+                (item, module, position, 1.0, math.nan if deadline is None else deadline, *memory)
+            )
         return cls.from_rows(met)
 
     @classmethod

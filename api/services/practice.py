@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, select, union
+from sqlalchemy import Row, and_, bindparam, func, select, union
 from sqlalchemy.orm import Session
 
+from api.db_epoch import epoch
 from api.models import (
     Enrollment,
     EnrollmentStatus,
@@ -203,48 +203,30 @@ def learner_history(
     )
 
 
+# The rows Columns.of_loaded takes, times as POSIX seconds computed in the database.
+_PRACTICE_ROWS = _LEARNER_ITEMS.with_only_columns(
+    Item.id,
+    Item.module_id,
+    Lesson.position * 1000 + Item.position,
+    epoch(Enrollment.due_at),
+    epoch(func.coalesce(LessonProgress.studied_at, Enrollment.completed_at)),
+    MemoryState.stability,
+    MemoryState.difficulty,
+    epoch(MemoryState.last_review_at),
+    MemoryState.reps,
+    maintain_column_froms=True,
+)
+
+
 def practice_history(
     session: Session, *, user: User, now: dt.datetime, model: MemoryModel
 ) -> History:
     """``learner_history`` for a decision: the items met as arrays (``Columns``), straight
     from the rows, without a Python object per item (every "practise now" runs this)."""
     rows = session.connection().execute(
-        _LEARNER_ITEMS, {"user_id": user.id, "organization_id": user.organization_id}
+        _PRACTICE_ROWS, {"user_id": user.id, "organization_id": user.organization_id}
     )
-    nan = math.nan
-    columns = Columns.of_loaded(
-        (
-            (
-                item_id,
-                module_id,
-                lesson_position * 1000 + item_position,
-                due_at.timestamp() if due_at is not None else nan,
-                studied.timestamp() if (studied := lesson_studied or completed_at) else None,
-                stability,
-                difficulty,
-                last.timestamp() if last is not None else None,
-                reps,
-            )
-            for (
-                item_id,
-                module_id,
-                lesson_position,
-                item_position,
-                due_at,
-                completed_at,
-                lesson_studied,
-                stability,
-                difficulty,
-                _phase,
-                _step,
-                last,
-                _fsrs_due,
-                reps,
-                _lapses,
-            ) in rows
-        ),
-        model,
-    )
+    columns = Columns.of_loaded(rows, model)
     answers, setbacks = _recent(session, user=user, now=now)
     return History(items=(), answers=answers, setbacks=setbacks, columns=columns)
 

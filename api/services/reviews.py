@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from api.db import dialect_insert
@@ -62,7 +62,7 @@ def record_reviews(
     valid = [r for r in reviews if not isinstance(r, Rejected)]
     ids = [r["id"] for r in valid]
     stored = _stored(session, user, ids)
-    items = _practisable_items(
+    items, modules = _practisable_items(
         session, user, {r["item_id"] for r in valid if r["id"] not in stored}
     )
     outcomes: list[Outcome] = []
@@ -118,7 +118,8 @@ def record_reviews(
             model=model,
             parameter_set_id=parameter_set_id,
         )
-        _write_statements(session, user, [logged[c] for c in fresh if c in logged], items, now)
+        new_logs = [logged[c] for c in fresh if c in logged]
+        _write_statements(session, user, new_logs, items, modules, now)
         session.commit()
         if any(c not in logged for c in fresh):  # taken by another upload meanwhile
             logged = {cid: Logged.of(log) for cid, log in _stored(session, user, ids).items()}
@@ -224,23 +225,34 @@ def _stored(session: Session, user: User, ids: Sequence[str]) -> dict[str, Revie
     return {row.client_review_id: row for row in rows}
 
 
-def _practisable_items(session: Session, user: User, item_ids: set[int]) -> dict[int, Item]:
+def _practisable_items(
+    session: Session, user: User, item_ids: set[int]
+) -> tuple[dict[int, Item], dict[int, tuple[str, int]]]:
     """Items of published modules the learner is enrolled in (retired items included:
-    an offline answer to an item retired meanwhile is still history)."""
+    an offline answer to an item retired meanwhile is still history), and for each of
+    their modules its title and the learner's enrollment (what the xAPI statement names)."""
     if not item_ids:
-        return {}
-    enrolled = (
-        select(Enrollment.module_id)
-        .join(Module, Module.id == Enrollment.module_id)
+        return {}, {}
+    rows = session.execute(
+        select(Item, Module.title, Enrollment.id)
+        .join(Module, Module.id == Item.module_id)
+        .join(
+            Enrollment,
+            and_(Enrollment.module_id == Item.module_id, Enrollment.user_id == user.id),
+        )
         .where(
-            Enrollment.user_id == user.id,
+            Item.id.in_(item_ids),
             Enrollment.status != EnrollmentStatus.WITHDRAWN,
             Module.organization_id == user.organization_id,
             Module.status == ModuleStatus.PUBLISHED,
         )
     )
-    rows = session.scalars(select(Item).where(Item.id.in_(item_ids), Item.module_id.in_(enrolled)))
-    return {item.id: item for item in rows}
+    items: dict[int, Item] = {}
+    modules: dict[int, tuple[str, int]] = {}
+    for item, title, enrollment_id in rows:
+        items[item.id] = item
+        modules[item.module_id] = (title, enrollment_id)
+    return items, modules
 
 
 def _answer_keys(session: Session, item_ids: set[int]) -> dict[int, dict[str, Any]]:
@@ -257,21 +269,15 @@ def _answer_keys(session: Session, item_ids: set[int]) -> dict[int, dict[str, An
 
 
 def _write_statements(
-    session: Session, user: User, logs: list[Logged], items: dict[int, Item], now: dt.datetime
+    session: Session,
+    user: User,
+    logs: list[Logged],
+    items: dict[int, Item],
+    modules: dict[int, tuple[str, int]],
+    now: dt.datetime,
 ) -> None:
     """Each new answer as the xAPI statement it will be exported as, with the item worded
     as it was answered (a later edit must not change an exported statement)."""
-    modules = {item.module_id for item in items.values()}
-    titles = dict(
-        session.execute(select(Module.id, Module.title).where(Module.id.in_(modules))).all()
-    )
-    enrollments = dict(
-        session.execute(
-            select(Enrollment.module_id, Enrollment.id).where(
-                Enrollment.user_id == user.id, Enrollment.module_id.in_(modules)
-            )
-        ).all()
-    )
     org = user.organization
     xapi_statements.store(
         session,
@@ -281,8 +287,8 @@ def _write_statements(
                 log_id=log.id,
                 user_id=user.id,
                 module_id=item.module_id,
-                module_title=titles.get(item.module_id, ""),
-                enrollment_id=enrollments.get(item.module_id),
+                module_title=modules[item.module_id][0],
+                enrollment_id=modules[item.module_id][1],
                 item_id=item.id,
                 kind=item.kind,
                 prompt=item.prompt,

@@ -1,0 +1,123 @@
+"""One process, no HTTP: what a practice request or a review upload costs the app.
+
+Run after bench/practice_load.py has seeded its database (``bitewise_bench``):
+    .venv/bin/python bench/practice_in_process.py [--scenario practice|reviews] [-n 400]
+
+Plays the load generator's cohort learners through Flask's test client against that
+database and prints wall time, the app's CPU time and SQL statements per request, then
+the time spent in each piece of the request (each wrapped with a timer; no profiler, so
+the proportions are the real ones). Reviews are written to the bench database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime as dt
+import functools
+import os
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("BITEWISE_ENV", "test")
+os.environ.setdefault("FIREBASE_AUTH_EMULATOR_HOST", "127.0.0.1:9099")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+os.environ.setdefault("BITEWISE_RATE_LIMITS", "off")
+
+from sqlalchemy import event  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+
+from bench.practice_load import database_url  # noqa: E402
+
+PIECES = {
+    "api.auth": ["authenticate"],
+    "api.services.practice": ["practice_history", "_recent", "items_to_show"],
+    "api.services.application": ["setbacks"],
+    # Where the caller looks them up: reviews imported apply_reviews by name.
+    "api.services.reviews": ["_write_statements", "_practisable_items", "apply_reviews"],
+    "api.services.memory": ["rebuild_states"],
+    "scheduler.practice": ["practice_set"],
+}
+
+
+def timed(spent: collections.Counter[str]) -> None:
+    import importlib
+
+    for module_name, names in PIECES.items():
+        module = importlib.import_module(module_name)
+        for name in names:
+            original = getattr(module, name)
+
+            def wrapper(*args: Any, __f=original, __n=name, **kwargs: Any) -> Any:
+                started = time.perf_counter()
+                try:
+                    return __f(*args, **kwargs)
+                finally:
+                    spent[__n] += time.perf_counter() - started
+
+            setattr(module, name, functools.wraps(original)(wrapper))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scenario", choices=["practice", "reviews"], default="practice")
+    parser.add_argument("-n", type=int, default=400)
+    args = parser.parse_args()
+    os.environ.setdefault("DATABASE_URL", database_url(True))
+    spent: collections.Counter[str] = collections.Counter()
+    timed(spent)
+    from api import create_app
+    from api.dev_tokens import emulator_id_token
+    from bench.load.generate import request_for
+
+    app = create_app()
+    client = app.test_client()
+    tokens = {
+        u: emulator_id_token(
+            project_id="bitewise-demo",
+            uid=f"bench-{u}",
+            email=f"l{u}@bench.example",
+            lifetime=dt.timedelta(hours=1),
+        )
+        for u in range(1, 2001)
+    }
+    statements = [0]
+    event.listen(
+        Engine, "before_cursor_execute", lambda *a: statements.__setitem__(0, statements[0] + 1)
+    )
+    rng = random.Random(1)
+
+    def one() -> None:
+        user = rng.randint(1, 2000)
+        method, path, body = request_for(args.scenario, user, 50, rng)
+        response = client.open(
+            path,
+            method=method,
+            data=body,
+            headers={"Authorization": f"Bearer {tokens[user]}", "Content-Type": "application/json"},
+        )
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+
+    for _ in range(30):
+        one()
+    spent.clear()
+    statements[0] = 0
+    wall, cpu = time.perf_counter(), time.process_time()
+    for _ in range(args.n):
+        one()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    print(
+        f"{args.scenario}: {wall / args.n * 1000:.2f} ms wall, {cpu / args.n * 1000:.2f} ms "
+        f"CPU in the app, {statements[0] / args.n:.1f} SQL statements a request"
+    )
+    for name, seconds in spent.most_common():
+        print(f"  {seconds / args.n * 1000:6.2f} ms  {name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -46,7 +46,7 @@ class LearnerItem:
 
 
 # Built once: composing a statement costs more Python than running this one in
-# PostgreSQL (prepared after a few runs), and it runs on every "practise now".
+# PostgreSQL (prepared after a few runs). "Practise now" runs its variant, _PRACTICE_ROWS.
 _LEARNER_ITEMS = (
     select(
         Item.id,
@@ -91,10 +91,10 @@ _LEARNER_ITEMS = (
 
 
 def learner_items(session: Session, *, user: User) -> list[LearnerItem]:
-    """Items of published modules the learner is enrolled in, with their memory states.
+    """Items of published modules the learner is enrolled in, with their memory states
+    (progress and recaps; "practise now" reads the same rows as arrays).
 
-    Plain columns, no ORM objects: this runs on every "practise now" for every item a
-    learner has. Indexes used: enrollments(user_id), items(module_id), the primary key
+    Indexes used: enrollments(user_id), items(module_id), the primary key
     of memory_states (user_id, item_id) and lesson_progress (user_id, lesson_id).
     """
     rows = session.connection().execute(

@@ -56,28 +56,35 @@ def plan_reminders(
     with ``part`` (k, n) those of them whose id is k modulo n (one slice,
     ``api.services.planner_slices``)."""
     report = PlanReport()
-    last_id = 0
     postgres = session.get_bind().dialect.name == "postgresql"
-    while True:
+    # The learners due, found through the plan_at index, then planned in id order by
+    # chunks. Walking the primary key in id order instead ("id > last ORDER BY id LIMIT")
+    # read every learner to find the 1 % due, once per slice: 5.1 s for a million learners
+    # in one process, 17.9 s in slices.
+    due = select(User.id).where(or_(User.plan_at.is_(None), User.plan_at <= now))
+    if part is not None:
+        due = due.where(User.id % part[1] == part[0])
+    learners = sorted(session.scalars(due))
+    session.commit()
+    for start in range(0, len(learners), chunk):
         if postgres:
             # psycopg prepares statements it runs often, and PostgreSQL then switches to a
             # generic plan, which for "user_id = ANY(<2,000 ids>)" scans whole tables:
             # 90 ms a chunk became 7 s. Plan each chunk's queries for its own ids.
             session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-        due = select(User.id, User.plan_epoch).where(
-            User.id > last_id, or_(User.plan_at.is_(None), User.plan_at <= now)
+        # Read again: a learner planned by a racing run meanwhile is left to it.
+        rows = session.execute(
+            select(User.id, User.plan_epoch).where(
+                among(User.id, learners[start : start + chunk]),
+                or_(User.plan_at.is_(None), User.plan_at <= now),
+            )
         )
-        if part is not None:
-            due = due.where(User.id % part[1] == part[0])
-        epochs: dict[int, int] = {
-            uid: epoch for uid, epoch in session.execute(due.order_by(User.id).limit(chunk))
-        }
-        if not epochs:
-            return report
-        last_id = max(epochs)
-        moments = _plan_chunk(session, list(epochs), now, report, postgres=postgres)
-        _store_moments(session, moments, epochs, now, postgres=postgres)
+        epochs: dict[int, int] = {uid: epoch for uid, epoch in rows}
+        if epochs:
+            moments = _plan_chunk(session, sorted(epochs), now, report, postgres=postgres)
+            _store_moments(session, moments, epochs, now, postgres=postgres)
         session.commit()
+    return report
 
 
 def _plan_chunk(

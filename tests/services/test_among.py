@@ -3,32 +3,24 @@ on PostgreSQL (what psycopg caches), the right rows on both databases."""
 
 from __future__ import annotations
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.db_among import among
 from api.models import User
 from tests.factories import UserFactory
+from tests.statements import recorded
 
 
 def test_among_finds_exactly_the_ids_given(db: Session) -> None:
     users = [UserFactory() for _ in range(5)]
     wanted = [users[0].id, users[3].id, 999_999]
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *rest) -> None:
-        seen.append(statement)
-
-    engine = db.get_bind()
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded(db) as seen:
         found = db.scalars(select(User.id).where(among(User.id, wanted))).all()
         lots = [*range(-3000, 0), *(u.id for u in users)]
         many = db.scalars(select(User.id).where(among(User.id, lots))).all()
         none = db.scalars(select(User.id).where(among(User.id, []))).all()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert sorted(found) == sorted([users[0].id, users[3].id])
     assert sorted(many) == sorted(u.id for u in users) and none == []
-    if engine.dialect.name == "postgresql":
+    if db.get_bind().dialect.name == "postgresql":
         assert seen[0] == seen[1] == seen[2] and "= ANY" in seen[0]

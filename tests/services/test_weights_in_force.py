@@ -3,11 +3,9 @@ organization's, else the defaults; loaded with the member at sign-in, no query o
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Iterator
 
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from api.models import ParameterSet, User
@@ -15,6 +13,7 @@ from api.services import membership
 from api.services.memory import model_for
 from scheduler.memory import DEFAULT_WEIGHTS
 from tests.factories import UserFactory
+from tests.statements import recorded
 
 T0 = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)
 
@@ -52,21 +51,6 @@ def signed_in(db: Session, user: User) -> User:
     return membership.resolve_member(db, claims={"uid": user.firebase_uid}, now=T0)
 
 
-@contextlib.contextmanager
-def statements(db: Session) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *rest) -> None:
-        seen.append(statement)
-
-    engine = db.get_bind()
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 def test_own_weights_then_the_organizations_then_the_defaults(db: Session) -> None:
     heavy = UserFactory()
     light = UserFactory(organization=heavy.organization)
@@ -80,7 +64,7 @@ def test_own_weights_then_the_organizations_then_the_defaults(db: Session) -> No
         (elsewhere, None, DEFAULT_WEIGHTS[8]),
     ):
         member = signed_in(db, user)
-        with statements(db) as seen:
+        with recorded(db) as seen:
             model, set_id = model_for(db, user=member)
         assert (set_id, model.weights[8]) == (chosen, weight8)
         assert seen == []  # the organization and the set came with the sign-in

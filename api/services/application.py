@@ -150,5 +150,5 @@ _SETBACKS = select(ApplicationPrompt.module_id, ApplicationPrompt.answered_at).w
 def setbacks(session: Session, *, user: User) -> list[tuple[int, dt.datetime]]:
     """(module, when) of each "mixed" outcome: ``scheduler.practice`` weighs those modules'
     items up for a while. Read on every "practise now": a statement built once."""
-    rows = session.connection().execute(_SETBACKS, {"user_id": user.id})
+    rows = session.connection().execute(_SETBACKS, {"user_id": user.id}).all()
     return [(module_id, at) for module_id, at in rows if at is not None]

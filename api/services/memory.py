@@ -11,7 +11,7 @@ from sqlalchemy import ScalarSelect, and_, func, select
 from sqlalchemy.orm import Session, with_expression
 from sqlalchemy.sql.base import ExecutableOption
 
-from api.db import dialect_insert
+from api.db import built_once, insert_for
 from api.models import (
     Enrollment,
     Item,
@@ -214,12 +214,18 @@ def _store_states(
         for item_id, memory in memories.items()
     ]
     if rows:
-        insert = dialect_insert(session, MemoryState.__table__)
-        update = {c: insert.excluded[c] for c in rows[0] if c not in ("user_id", "item_id")}
-        session.execute(
-            insert.on_conflict_do_update(index_elements=["user_id", "item_id"], set_=update), rows
-        )
+        session.execute(_upsert_states(session), rows)
         replanning.mark_users(session, [user.id])
+
+
+@built_once
+def _upsert_states(dialect: str) -> Any:
+    insert = insert_for(dialect, MemoryState.__table__)
+    kept = ("user_id", "item_id")
+    return insert.on_conflict_do_update(
+        index_elements=kept,
+        set_={c.name: insert.excluded[c.name] for c in insert.table.c if c.name not in kept},
+    )
 
 
 def expose(session: Session, *, user: User, item_modules: Mapping[int, int]) -> None:

@@ -97,8 +97,10 @@ def learner_items(session: Session, *, user: User) -> list[LearnerItem]:
     Indexes used: enrollments(user_id), items(module_id), the primary key
     of memory_states (user_id, item_id) and lesson_progress (user_id, lesson_id).
     """
-    rows = session.connection().execute(
-        _LEARNER_ITEMS, {"user_id": user.id, "organization_id": user.organization_id}
+    rows = (
+        session.connection()
+        .execute(_LEARNER_ITEMS, {"user_id": user.id, "organization_id": user.organization_id})
+        .all()
     )
     phases = {int(p): p for p in Phase}
     return [
@@ -172,9 +174,13 @@ def _recent(
     session: Session, *, user: User, now: dt.datetime
 ) -> tuple[tuple[Answer, ...], tuple[Setback, ...]]:
     """Today's answers and the latest 50 (the pace), and the setbacks at work."""
-    answers = session.connection().execute(
-        _RECENT_ANSWERS,
-        {"user_id": user.id, "day_start": local_day_start(now, zone=user.time_zone)},
+    answers = (
+        session.connection()
+        .execute(
+            _RECENT_ANSWERS,
+            {"user_id": user.id, "day_start": local_day_start(now, zone=user.time_zone)},
+        )
+        .all()
     )
     ratings = {int(r): r for r in Rating}
     return (
@@ -223,10 +229,11 @@ def practice_history(
 ) -> History:
     """``learner_history`` for a decision: the items met as arrays (``Columns``), straight
     from the rows, without a Python object per item (every "practise now" runs this)."""
+    # Fetched at once: iterating a result fetches row by row, a driver call each.
     rows = session.connection().execute(
         _PRACTICE_ROWS, {"user_id": user.id, "organization_id": user.organization_id}
     )
-    columns = Columns.of_loaded(rows, model)
+    columns = Columns.of_loaded(rows.all(), model)
     answers, setbacks = _recent(session, user=user, now=now)
     return History(items=(), answers=answers, setbacks=setbacks, columns=columns)
 
@@ -251,7 +258,7 @@ def items_to_show(session: Session, item_ids: Sequence[int]) -> dict[int, tuple[
     """The chosen items (what a phone shows of them) with their module titles, one query."""
     if not item_ids:
         return {}
-    rows = session.connection().execute(_SHOWN, {"item_ids": list(item_ids)})
+    rows = session.connection().execute(_SHOWN, {"item_ids": list(item_ids)}).all()
     return {row.id: (row, row.title) for row in rows}
 
 

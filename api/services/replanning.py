@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Connection, event, inspect, select, update
+from sqlalchemy import Connection, bindparam, event, inspect, select, update
 from sqlalchemy.orm import Session, UOWTransaction
 
 from api.models import (
@@ -61,13 +61,19 @@ def _unplanned() -> dict[str, Any]:
     return {"plan_at": None, "plan_epoch": User.plan_epoch + 1}
 
 
+# Built once: every review upload runs it.
+_MARK_USERS = (
+    update(User)
+    .where(User.id.in_(bindparam("ids", expanding=True)))
+    .values(**_unplanned())
+    .execution_options(synchronize_session=False)
+)
+
+
 def mark_users(connection: Connection | Session, user_ids: Collection[int]) -> None:
     """Plan these learners at the next run (in the caller's transaction)."""
     if user_ids:
-        connection.execute(
-            update(User).where(User.id.in_(sorted(user_ids))).values(**_unplanned()),
-            execution_options={"synchronize_session": False},
-        )
+        connection.execute(_MARK_USERS, {"ids": sorted(user_ids)})
 
 
 def mark_organizations(connection: Connection | Session, organization_ids: Collection[int]) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from api.db import dialect_insert
+from api.db import built_once, insert_for
 from api.models import Enrollment, EnrollmentStatus, Item, Module, ModuleStatus, ReviewLog, User
 from api.services import xapi_statements
 from api.services.memory import apply_reviews, model_for
@@ -95,12 +95,7 @@ def record_reviews(
 
     logged: dict[str, Logged] = {cid: Logged.of(log) for cid, log in stored.items()}
     if fresh:
-        inserted = session.execute(
-            dialect_insert(session, ReviewLog.__table__)
-            .on_conflict_do_nothing(index_elements=["user_id", "client_review_id"])
-            .returning(ReviewLog.id, ReviewLog.client_review_id),
-            list(fresh.values()),
-        )
+        inserted = session.execute(_insert_answers(session), list(fresh.values())).all()
         for log_id, client_id in inserted:
             logged[client_id] = Logged(log_id, **_logged_fields(fresh[client_id]))
         model, parameter_set_id = model_for(session, user=user)
@@ -136,6 +131,15 @@ def record_reviews(
             outcome.rating, outcome.correct = log.rating, log.correct
             outcome.feedback = keys.get(log.item_id)
     return outcomes
+
+
+@built_once
+def _insert_answers(dialect: str) -> Any:
+    return (
+        insert_for(dialect, ReviewLog.__table__)
+        .on_conflict_do_nothing(index_elements=["user_id", "client_review_id"])
+        .returning(ReviewLog.id, ReviewLog.client_review_id)
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from api.db import built_once, insert_for
 from api.models import ItemKind, Organization, XapiStatement
 from api.services.pseudonyms import pseudonym
 
@@ -239,10 +240,13 @@ def tried(
 def store(session: Session, rows: Iterable[dict[str, Any]]) -> None:
     rows = list(rows)
     if rows:
-        from api.db import dialect_insert
+        session.execute(_insert_new(session), rows)
 
-        insert = dialect_insert(session, XapiStatement.__table__)
-        session.execute(insert.on_conflict_do_nothing(index_elements=["statement_id"]), rows)
+
+@built_once
+def _insert_new(dialect: str) -> Any:
+    insert = insert_for(dialect, XapiStatement.__table__)
+    return insert.on_conflict_do_nothing(index_elements=["statement_id"])
 
 
 def void_person(session: Session, *, org: Organization, user_id: int, now: dt.datetime) -> None:

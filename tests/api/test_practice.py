@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from flask.testing import FlaskClient
@@ -10,12 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.models import Enrollment, Item, ItemKind
+from api.resources.learn.schemas import model_answer
+from api.resources.practice.routes import practice_set_body
+from api.resources.practice.schemas import PracticeSetSchema
 from api.services.memory import model_for
-from api.services.practice import learner_history, organization_of, settings_of
+from api.services.practice import learner_history, next_practice, organization_of, settings_of
 from scheduler.practice import practice_set as decide
 from tests.api.practice_helpers import post_reviews, practice_set, review, studied_module
 from tests.conftest import auth
-from tests.factories import UserFactory
+from tests.factories import ItemFactory, UserFactory
 
 
 @pytest.fixture
@@ -294,3 +298,42 @@ def test_the_served_set_is_the_one_the_whole_history_gives(
         assert (served["due_now"], served["held_back"]) == (expected.due_now, expected.held_back)
         post_reviews(client, learner, [review(db_item(e["item"]["id"]), clock.now()) for e in
                                        served["items"][:3]])  # fmt: skip
+
+
+def test_practice_set_body_is_what_its_schema_dumps(
+    client: FlaskClient, learner, clock, db: Session
+) -> None:
+    """The set is built as JSON directly (no marshmallow dump on the hot path): it must
+    be exactly what ``PracticeSetSchema`` would send, for items of every kind."""
+    module, _ = studied_module(learner, items=2)
+    lesson = module.lessons[0]
+    kinds = [
+        (ItemKind.FREE_RECALL, [], {"model_answer": "Say what you saw."}),
+        (ItemKind.TRUE_FALSE, [], {"value": True}),
+        (ItemKind.MULTIPLE_CHOICE, ["A", "B", "C"], {"correct": [0, 2]}),
+    ]
+    for n, (kind, options, key) in enumerate(kinds, start=10):
+        ItemFactory(lesson=lesson, position=n, kind=kind, options=options, answer=key)
+    db.commit()
+    chosen = next_practice(db, user=learner, minutes=None, now=clock.now())
+    body = practice_set_body(chosen)
+    dumped = PracticeSetSchema().dump(
+        {
+            "items": [
+                {
+                    "reason": pick.reason,
+                    "recall": pick.recall,
+                    "item": {**row._mapping, "model_answer": model_answer(row)}
+                    | {"module_title": title},
+                }
+                for pick, row, title in chosen.picks
+            ],
+            "due_now": chosen.due_now,
+            "held_back": chosen.held_back,
+            "estimated_minutes": chosen.estimated_minutes,
+        }
+    )
+    assert {e["item"]["kind"] for e in body["items"]} == {k.value for k in ItemKind}
+    assert body == dumped
+    assert json.loads(json.dumps(body)) == body  # plain JSON types, nothing numpy
+    assert practice_set(client, learner) == body  # what the endpoint serves

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response, jsonify
 from flask.views import MethodView
 from sqlalchemy import Row
 
@@ -72,24 +73,40 @@ class Practice(MethodView):
     @blp.access()
     @blp.arguments(PracticeQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, PracticeSetSchema, example=PRACTICE_SET_EXAMPLE)
-    def get(self, minutes: float | None = None) -> dict:
+    def get(self, minutes: float | None = None) -> Response:
         """What should I practise now? (answers are not included)"""
         chosen = practice.next_practice(
             deps.session(), user=current_user(), minutes=minutes, now=deps.now()
         )
-        return {
-            "items": [
-                {
-                    "reason": pick.reason,
-                    "recall": pick.recall,
-                    "item": _item(item, title),
-                }
-                for pick, item, title in chosen.picks
-            ],
-            "due_now": chosen.due_now,
-            "held_back": chosen.held_back,
-            "estimated_minutes": chosen.estimated_minutes,
-        }
+        return jsonify(practice_set_body(chosen))
+
+
+def practice_set_body(chosen: practice.PracticeSession) -> dict[str, Any]:
+    """The practice set as ``PracticeSetSchema`` dumps it, built directly: marshmallow's
+    dump of thirty items cost 0.5 ms of a 4 ms request ("serialization that costs
+    microseconds"). ``test_practice_set_body_is_what_its_schema_dumps`` keeps them equal."""
+    return {
+        "items": [
+            {
+                "reason": str(pick.reason),
+                "recall": float(pick.recall),
+                "item": {
+                    "id": item.id,
+                    "revision": item.revision,
+                    "kind": item.kind.value,
+                    "prompt": item.prompt,
+                    "options": list(item.options),
+                    "model_answer": model_answer(item),
+                    "module_id": item.module_id,
+                    "module_title": title,
+                },
+            }
+            for pick, item, title in chosen.picks
+        ],
+        "due_now": int(chosen.due_now),
+        "held_back": int(chosen.held_back),
+        "estimated_minutes": float(chosen.estimated_minutes),
+    }
 
 
 @blp.route("/progress")

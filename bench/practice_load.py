@@ -35,6 +35,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.load import cpu  # noqa: E402
 from bench.load.seed import seed  # noqa: E402
 
 SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -88,6 +89,7 @@ def free_port() -> int:
 
 
 def run_load(url: str, scenario: str, args: argparse.Namespace) -> dict:
+    before, children = cpu.cpu_seconds(), cpu.children_seconds()
     out = subprocess.run(
         [
             PY,
@@ -111,7 +113,16 @@ def run_load(url: str, scenario: str, args: argparse.Namespace) -> dict:
         text=True,
         timeout=args.duration + 120,
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    # The generator is this process's child (its CPU counted once it exits); the gunicorn
+    # serving hello-world counts as app in its run, the app's idle workers in the others.
+    used = cpu.spent(before, cpu.cpu_seconds())
+    used["python"] = cpu.children_seconds() - children
+    result["cpu_ms"] = {
+        kind: used[kind] * 1000 / max(result["requests"], 1)
+        for kind in ("app", "postgres", "redis", "python")
+    }
+    return result
 
 
 def explain(user: int) -> None:
@@ -216,6 +227,13 @@ def main() -> None:
                 f"p99 {r['p99_ms']:6.1f} ms  ({r['rps'] / bare:.3f} of hello-world, "
                 f"{r['rps'] / base:.3f} of /healthz)  requests {r['requests']}  "
                 f"statuses {r['statuses']}"
+            )
+        print("# CPU a request (ms), all processes of each kind; python: the load generator")
+        for r in results:
+            print(
+                f"{r['scenario']:>9}: "
+                + "  ".join(f"{kind} {ms:5.2f}" for kind, ms in r["cpu_ms"].items())
+                + f"  total {sum(r['cpu_ms'].values()):5.2f}"
             )
     finally:
         for server in servers:

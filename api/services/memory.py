@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import ScalarSelect, and_, func, select
+from sqlalchemy import ScalarSelect, and_, bindparam, func, select
 from sqlalchemy.orm import Session, with_expression
 from sqlalchemy.sql.base import ExecutableOption
 
@@ -126,6 +126,26 @@ def rebuild_states(
     return known
 
 
+# A stored state as ``apply_reviews`` reads it (a loader may join these to its rows).
+STATE_COLUMNS = (
+    MemoryState.stability,
+    MemoryState.difficulty,
+    MemoryState.phase,
+    MemoryState.step,
+    MemoryState.last_review_at,
+    MemoryState.fsrs_due_at,
+    MemoryState.reps,
+    MemoryState.lapses,
+    MemoryState.first_review_at,
+    MemoryState.parameter_set_id,
+)
+_STORED_STATES = select(MemoryState.item_id, *STATE_COLUMNS).where(
+    MemoryState.user_id == bindparam("user_id"),
+    MemoryState.item_id.in_(bindparam("item_ids", expanding=True)),
+)
+StoredState = tuple[Any, ...]  # the values of STATE_COLUMNS, all None where none is stored
+
+
 def apply_reviews(
     session: Session,
     *,
@@ -134,40 +154,26 @@ def apply_reviews(
     item_modules: Mapping[int, int],
     model: MemoryModel,
     parameter_set_id: int | None,
+    stored: Mapping[int, StoredState] | None = None,
 ) -> None:
     """Store the states these new reviews make (no commit): applied to the stored state
     where they come after it under the same weights, the usual case and a cost that does
-    not grow with the learner's history; the item's whole log replayed otherwise."""
-    stored = session.execute(
-        select(
-            MemoryState.item_id,
-            MemoryState.stability,
-            MemoryState.difficulty,
-            MemoryState.phase,
-            MemoryState.step,
-            MemoryState.last_review_at,
-            MemoryState.fsrs_due_at,
-            MemoryState.reps,
-            MemoryState.lapses,
-            MemoryState.first_review_at,
-            MemoryState.parameter_set_id,
-        ).where(MemoryState.user_id == user.id, MemoryState.item_id.in_(list(reviews)))
-    )
+    not grow with the learner's history; the item's whole log replayed otherwise.
+
+    ``stored``: the items' states as the caller read them (after locking the learner),
+    else they are read here."""
+    if stored is None:
+        rows = session.connection().execute(
+            _STORED_STATES, {"user_id": user.id, "item_ids": list(reviews)}
+        )
+        stored = {item_id: tuple(state) for item_id, *state in rows}
     advanced: dict[int, Memory] = {}
     firsts: dict[int, dt.datetime] = {}
-    for (
-        item_id,
-        stability,
-        difficulty,
-        phase,
-        step,
-        last,
-        due,
-        reps,
-        lapses,
-        first,
-        weights,
-    ) in stored:
+    for item_id in reviews:
+        state = stored.get(item_id)
+        if state is None or state[0] is None:
+            continue
+        stability, difficulty, phase, step, last, due, reps, lapses, first, weights = state
         if weights != parameter_set_id:
             continue
         memory = Memory(stability, difficulty, Phase(phase), step, last, due, reps, lapses)
@@ -214,8 +220,9 @@ def _store_states(
         for item_id, memory in memories.items()
     ]
     if rows:
-        session.execute(_upsert_states(session), rows)
-        replanning.mark_users(session, [user.id])
+        db = session.connection()
+        db.execute(_upsert_states(session), rows)
+        replanning.mark_users(db, [user.id])
 
 
 @built_once

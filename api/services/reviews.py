@@ -7,13 +7,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import Connection, Row, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from api.db import built_once, insert_for
-from api.models import Enrollment, EnrollmentStatus, Item, Module, ModuleStatus, ReviewLog, User
+from api.models import (
+    Enrollment,
+    EnrollmentStatus,
+    Item,
+    MemoryState,
+    Module,
+    ModuleStatus,
+    ReviewLog,
+    User,
+)
 from api.services import xapi_statements
-from api.services.memory import apply_reviews, model_for
+from api.services.memory import STATE_COLUMNS, apply_reviews, model_for
 from scheduler.grading import Confidence, GradingError, grade
 from scheduler.types import Rating, Review
 
@@ -56,14 +65,14 @@ def record_reviews(
 
     Retrying a batch (or part of one) stores nothing twice and reports the same outcomes.
     """
-    # One upload per learner at a time: two uploads replaying the same item concurrently
-    # would each miss the other's review and the last to write would store a stale state.
-    session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    # Every statement here runs on the Core connection, built once: the ORM's execution
+    # path cost more than the statements themselves.
     valid = [r for r in reviews if not isinstance(r, Rejected)]
     ids = [r["id"] for r in valid]
-    stored = _stored(session, user, ids)
+    db = session.connection()
+    stored = _lock_and_stored(db, user, ids)
     items, modules = _practisable_items(
-        session, user, {r["item_id"] for r in valid if r["id"] not in stored}
+        db, user, {r["item_id"] for r in valid if r["id"] not in stored}
     )
     outcomes: list[Outcome] = []
     fresh: dict[str, dict[str, Any]] = {}
@@ -95,7 +104,7 @@ def record_reviews(
 
     logged: dict[str, Logged] = {cid: Logged.of(log) for cid, log in stored.items()}
     if fresh:
-        inserted = session.execute(_insert_answers(session), list(fresh.values())).all()
+        inserted = db.execute(_insert_answers(session), list(fresh.values())).all()
         for log_id, client_id in inserted:
             logged[client_id] = Logged(log_id, **_logged_fields(fresh[client_id]))
         model, parameter_set_id = model_for(session, user=user)
@@ -112,18 +121,20 @@ def record_reviews(
             item_modules=touched,
             model=model,
             parameter_set_id=parameter_set_id,
+            stored={i: item[-len(STATE_COLUMNS) :] for i, item in items.items()},
         )
         new_logs = [logged[c] for c in fresh if c in logged]
         _write_statements(session, user, new_logs, items, modules, now)
         session.commit()
+        db = session.connection()
         if any(c not in logged for c in fresh):  # taken by another upload meanwhile
-            logged = {cid: Logged.of(log) for cid, log in _stored(session, user, ids).items()}
+            logged = {cid: Logged.of(log) for cid, log in _stored(db, user, ids).items()}
 
     # Accepted outcomes are what is stored, so a retry reports exactly the same.
     keys = {
         item.id: {"answer": item.answer, "explanation": item.explanation} for item in items.values()
     }
-    keys |= _answer_keys(session, {log.item_id for log in logged.values()} - set(keys))
+    keys |= _answer_keys(db, {log.item_id for log in logged.values()} - set(keys))
     for outcome in outcomes:
         if outcome.status == "pending":
             log = logged[outcome.id or ""]
@@ -155,7 +166,7 @@ class Logged:
     answered_at: dt.datetime
 
     @classmethod
-    def of(cls, log: ReviewLog) -> Logged:
+    def of(cls, log: Row[Any]) -> Logged:
         return cls(log.id, **{name: getattr(log, name) for name in _LOGGED})
 
 
@@ -167,7 +178,7 @@ def _logged_fields(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _check(
-    review: Mapping[str, Any], item: Item | None, now: dt.datetime
+    review: Mapping[str, Any], item: Row[Any] | None, now: dt.datetime
 ) -> Outcome | dict[str, Any]:
     rid = review["id"]
     if item is None:
@@ -220,51 +231,102 @@ def _check(
     }
 
 
-def _stored(session: Session, user: User, ids: Sequence[str]) -> dict[str, ReviewLog]:
+_STORED = select(ReviewLog.__table__).where(
+    ReviewLog.user_id == bindparam("user_id"),
+    ReviewLog.client_review_id.in_(bindparam("ids", expanding=True)),
+)
+# The same, locking the learner in the same round trip (one row of NULLs if none).
+_LOCK_AND_STORED = (
+    select(User.id.label("learner"), *ReviewLog.__table__.c)
+    .select_from(User)
+    .outerjoin(
+        ReviewLog,
+        and_(
+            ReviewLog.user_id == User.id,
+            ReviewLog.client_review_id.in_(bindparam("ids", expanding=True)),
+        ),
+    )
+    .where(User.id == bindparam("user_id"))
+    .with_for_update(of=User)
+)
+
+
+def _lock_and_stored(db: Connection, user: User, ids: Sequence[str]) -> dict[str, Row[Any]]:
+    """Lock the learner (one upload per learner at a time: two uploads replaying the
+    same item concurrently would each miss the other's review, and the last to write
+    would store a stale state), and read which of these answers are stored already."""
+    rows = db.execute(_LOCK_AND_STORED, {"user_id": user.id, "ids": list(ids) or [""]}).all()
+    return {row.client_review_id: row for row in rows if row.client_review_id is not None}
+
+
+def _stored(db: Connection, user: User, ids: Sequence[str]) -> dict[str, Row[Any]]:
     if not ids:
         return {}
-    rows = session.scalars(
-        select(ReviewLog).where(ReviewLog.user_id == user.id, ReviewLog.client_review_id.in_(ids))
-    )
+    rows = db.execute(_STORED, {"user_id": user.id, "ids": list(ids)}).all()
     return {row.client_review_id: row for row in rows}
 
 
+# An item as grading, the outcome and its xAPI statement read it, with its module's
+# title and the learner's enrollment in it.
+_PRACTISABLE = (
+    select(
+        Item.id,
+        Item.module_id,
+        Item.revision,
+        Item.kind,
+        Item.prompt,
+        Item.options,
+        Item.answer,
+        Item.explanation,
+        Module.title,
+        Enrollment.id.label("enrollment_id"),
+        *STATE_COLUMNS,  # last: apply_reviews takes them from here
+    )
+    .join(Module, Module.id == Item.module_id)
+    .join(
+        Enrollment,
+        and_(Enrollment.module_id == Item.module_id, Enrollment.user_id == bindparam("user_id")),
+    )
+    .outerjoin(
+        MemoryState,
+        and_(MemoryState.item_id == Item.id, MemoryState.user_id == bindparam("user_id")),
+    )
+    .where(
+        Item.id.in_(bindparam("item_ids", expanding=True)),
+        Enrollment.status != EnrollmentStatus.WITHDRAWN,
+        Module.organization_id == bindparam("organization_id"),
+        Module.status == ModuleStatus.PUBLISHED,
+    )
+)
+
+
 def _practisable_items(
-    session: Session, user: User, item_ids: set[int]
-) -> tuple[dict[int, Item], dict[int, tuple[str, int]]]:
+    db: Connection, user: User, item_ids: set[int]
+) -> tuple[dict[int, Row[Any]], dict[int, tuple[str, int]]]:
     """Items of published modules the learner is enrolled in (retired items included:
-    an offline answer to an item retired meanwhile is still history), and for each of
-    their modules its title and the learner's enrollment (what the xAPI statement names)."""
+    an offline answer to an item retired meanwhile is still history) with their stored
+    memory states, and for each of their modules its title and the learner's enrollment
+    (what the xAPI statement names)."""
     if not item_ids:
         return {}, {}
-    rows = session.execute(
-        select(Item, Module.title, Enrollment.id)
-        .join(Module, Module.id == Item.module_id)
-        .join(
-            Enrollment,
-            and_(Enrollment.module_id == Item.module_id, Enrollment.user_id == user.id),
-        )
-        .where(
-            Item.id.in_(item_ids),
-            Enrollment.status != EnrollmentStatus.WITHDRAWN,
-            Module.organization_id == user.organization_id,
-            Module.status == ModuleStatus.PUBLISHED,
-        )
-    )
-    items: dict[int, Item] = {}
+    rows = db.execute(
+        _PRACTISABLE,
+        {"user_id": user.id, "organization_id": user.organization_id, "item_ids": list(item_ids)},
+    ).all()
+    items: dict[int, Row[Any]] = {}
     modules: dict[int, tuple[str, int]] = {}
-    for item, title, enrollment_id in rows:
-        items[item.id] = item
-        modules[item.module_id] = (title, enrollment_id)
+    for row in rows:
+        items[row.id] = row
+        modules[row.module_id] = (row.title, row.enrollment_id)
     return items, modules
 
 
-def _answer_keys(session: Session, item_ids: set[int]) -> dict[int, dict[str, Any]]:
+def _answer_keys(db: Connection, item_ids: set[int]) -> dict[int, dict[str, Any]]:
     """What the learner may see once they have answered: the key and the explanation."""
     if not item_ids:
         return {}
-    rows = session.execute(
-        select(Item.id, Item.answer, Item.explanation).where(Item.id.in_(item_ids))
+    rows = db.execute(
+        select(Item.id, Item.answer, Item.explanation).where(Item.id.in_(list(item_ids)))
     )
     return {
         item_id: {"answer": answer, "explanation": explanation}
@@ -276,7 +338,7 @@ def _write_statements(
     session: Session,
     user: User,
     logs: list[Logged],
-    items: dict[int, Item],
+    items: dict[int, Row[Any]],
     modules: dict[int, tuple[str, int]],
     now: dt.datetime,
 ) -> None:

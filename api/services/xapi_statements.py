@@ -240,7 +240,7 @@ def tried(
 def store(session: Session, rows: Iterable[dict[str, Any]]) -> None:
     rows = list(rows)
     if rows:
-        session.execute(_insert_new(session), rows)
+        session.connection().execute(_insert_new(session), rows)
 
 
 @built_once

@@ -12,6 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.models import MemoryState, ReviewLog
+from api.resources.practice.routes import batch_result_body
+from api.resources.practice.schemas import ReviewBatchResultSchema, ReviewBatchSchema
+from api.services.reviews import record_reviews
 from scheduler.memory import MemoryModel
 from scheduler.types import Rating, Review
 from tests.api.practice_helpers import post_reviews, review, studied_module
@@ -235,3 +238,33 @@ def test_stored_states_are_always_the_replay_of_the_whole_log(
                 expected.reps,
                 expected.lapses,
             )
+
+
+def test_batch_result_body_is_what_its_schema_dumps(
+    client: FlaskClient, learner, clock, db: Session
+) -> None:
+    """The outcomes are built as JSON directly (no marshmallow dump on the hot path):
+    exactly what ``ReviewBatchResultSchema`` would send, for every kind of outcome."""
+    _, items = studied_module(learner)
+    now = clock.now()
+    batch = [
+        review(items[0], now),
+        review(ItemFactory(), now),  # not available
+        review(items[1], now + dt.timedelta(hours=2)),  # in the future
+        {**review(items[2], now), "answer": {"selected": [7]}},  # invalid answer
+        {"item_id": items[3].id, "answered_at": now.isoformat(), "answer": {}},  # malformed
+        review(items[3], now, right=False),
+    ]
+    served = post_reviews(client, learner, batch)
+    parsed = ReviewBatchSchema().load({"reviews": batch})["reviews"]
+    outcomes = record_reviews(db, user=learner, reviews=parsed, now=now)  # a retry
+    accepted = sum(1 for o in outcomes if o.status == "accepted")
+    dumped = ReviewBatchResultSchema().dump(
+        {"accepted": accepted, "rejected": len(outcomes) - accepted, "results": outcomes}
+    )
+    assert batch_result_body(outcomes) == dumped == served
+    assert {r["status"] for r in served["results"]} == {"accepted", "rejected"}
+    assert served["results"][5]["feedback"] == {
+        "answer": {"correct": [1]},
+        "explanation": "Because.",
+    }

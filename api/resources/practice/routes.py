@@ -59,13 +59,38 @@ class Reviews(MethodView):
     @blp.arguments(ReviewBatchSchema, example={"reviews": [REVIEW_EXAMPLE]})
     @blp.response(200, ReviewBatchResultSchema, example=BATCH_RESULT_EXAMPLE)
     @blp.errors(422)
-    def post(self, data: dict) -> dict:
+    def post(self, data: dict) -> Response:
         """Upload answers (up to 500); each is accepted or rejected on its own"""
         outcomes = reviews.record_reviews(
             deps.session(), user=current_user(), reviews=data["reviews"], now=deps.now()
         )
-        accepted = sum(1 for o in outcomes if o.status == "accepted")
-        return {"accepted": accepted, "rejected": len(outcomes) - accepted, "results": outcomes}
+        return jsonify(batch_result_body(outcomes))
+
+
+def batch_result_body(outcomes: list[reviews.Outcome]) -> dict[str, Any]:
+    """The outcomes as ``ReviewBatchResultSchema`` dumps them, built directly (as the
+    practice set is; ``test_batch_result_body_is_what_its_schema_dumps``)."""
+    accepted = sum(1 for o in outcomes if o.status == "accepted")
+    return {
+        "accepted": accepted,
+        "rejected": len(outcomes) - accepted,
+        "results": [
+            {
+                "id": o.id,
+                "status": o.status,
+                "item_id": o.item_id,
+                "rating": o.rating,
+                "correct": o.correct,
+                "error": o.error,
+                "message": o.message,
+                "errors": o.errors,
+                "feedback": None
+                if o.feedback is None
+                else {"answer": o.feedback["answer"], "explanation": o.feedback["explanation"]},
+            }
+            for o in outcomes
+        ],
+    }
 
 
 @blp.route("/practice")

@@ -91,8 +91,9 @@ def _plan_chunk(
     session: Session, ids: list[int], now: dt.datetime, report: PlanReport, *, postgres: bool
 ) -> dict[int, dt.datetime]:
     """Plan these learners; when to look at each again (those left out: not given)."""
-    rows = session.execute(learners_stmt(now).where(among(User.id, ids)).order_by(User.id))
-    found = [dict(row._mapping) for row in rows]
+    found = reminder_context.load_learners(
+        session, learners_stmt(now).where(among(User.id, ids)).order_by(User.id)
+    )
     learners = reminder_context.usable(found)
     report.skipped += len(found) - len(learners)
     ids = [learner["id"] for learner in learners]
@@ -254,9 +255,6 @@ def _row(
         "payload": payload,
         "send_at": planned.send_at,
         "expires_at": planned.expires_at,
-        "status": "pending",
-        "attempts": 0,
-        "fcm_message_ids": [],
         "created_at": now,
     }
 
@@ -282,10 +280,7 @@ _INSERT_JSON = text(
 def _insert(session: Session, rows: list[dict[str, Any]], *, postgres: bool) -> list[str]:
     """Write the planned rows; the kinds of those inserted (not already there)."""
     if postgres:
-        document = json.dumps(
-            [{k: v for k, v in row.items() if k in _JSON_COLUMNS} for row in rows],
-            default=lambda moment: moment.isoformat(),
-        )
+        document = json.dumps(rows, default=lambda moment: moment.isoformat())
         return list(session.execute(_INSERT_JSON, {"rows": document}).scalars())
     insert = dialect_insert(session, Notification.__table__)
     return list(
@@ -293,15 +288,9 @@ def _insert(session: Session, rows: list[dict[str, Any]], *, postgres: bool) -> 
             insert.on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"]).returning(
                 Notification.kind
             ),
-            rows,
+            [{**row, "status": "pending", "attempts": 0, "fcm_message_ids": []} for row in rows],
         ).scalars()
     )
-
-
-_JSON_COLUMNS = frozenset(
-    ("organization_id", "user_id", "kind", "dedupe_key", "payload", "send_at", "expires_at",
-     "created_at")
-)  # fmt: skip
 
 
 # --- the queries, each over one chunk of learners -------------------------------------

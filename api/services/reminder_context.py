@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from api.db_among import among
@@ -26,8 +26,8 @@ logger = logging.getLogger("bitewise.planner")
 
 
 def learners_stmt(now: dt.datetime) -> Select[Any]:
-    """Signed-in learners with a phone seen lately, with their reminder preferences and
-    their organization's defaults."""
+    """Signed-in learners with a phone seen lately, with their reminder preferences
+    (their organization's defaults come from ``load_learners``)."""
     has_device = exists().where(
         Device.user_id == User.id, Device.last_seen_at >= now - STALE_DEVICE_AFTER
     )
@@ -43,16 +43,43 @@ def learners_stmt(now: dt.datetime) -> Select[Any]:
             ReminderPreferences.quiet_end,
             ReminderPreferences.max_per_day,
             ReminderPreferences.paused_until,
-            Organization.reminder_window_start.label("org_window_start"),
-            Organization.reminder_window_end.label("org_window_end"),
-            Organization.practice_weekdays.label("org_weekdays"),
-            Organization.max_pushes_per_day.label("org_max_per_day"),
-            Organization.holidays,
         )
-        .join(Organization, Organization.id == User.organization_id)
         .outerjoin(ReminderPreferences, ReminderPreferences.user_id == User.id)
         .where(User.firebase_uid.is_not(None), has_device)
     )
+
+
+_DEFAULTS = select(
+    Organization.id,
+    Organization.reminder_window_start,
+    Organization.reminder_window_end,
+    Organization.practice_weekdays,
+    Organization.max_pushes_per_day,
+    Organization.holidays,
+).where(Organization.id.in_(bindparam("ids", expanding=True)))
+
+
+def load_learners(session: Session, stmt: Select[Any]) -> list[dict[str, Any]]:
+    """The learners ``stmt`` selects (from ``learners_stmt``), each with its
+    organization's defaults: read once per organization and shared, not once a learner
+    (the weekdays and holidays were two JSON documents parsed for every learner)."""
+    found = [dict(row._mapping) for row in session.execute(stmt)]
+    ids = sorted({learner["organization_id"] for learner in found})
+    defaults = {
+        org_id: {
+            "org_window_start": start,
+            "org_window_end": end,
+            "org_weekdays": frozenset(weekdays),
+            "org_max_per_day": max_per_day,
+            "holidays": frozenset(dt.date.fromisoformat(d) for d in holidays),
+        }
+        for org_id, start, end, weekdays, max_per_day, holidays in session.execute(
+            _DEFAULTS, {"ids": ids}
+        )
+    }
+    for learner in found:
+        learner.update(defaults[learner["organization_id"]])
+    return found
 
 
 def usable(learners: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -74,8 +101,8 @@ def usable(learners: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def learners_by_id(
     session: Session, ids: Sequence[int], now: dt.datetime
 ) -> dict[int, dict[str, Any]]:
-    rows = session.execute(learners_stmt(now).where(among(User.id, ids)))
-    return {learner["id"]: learner for learner in usable([dict(r._mapping) for r in rows])}
+    found = load_learners(session, learners_stmt(now).where(among(User.id, ids)))
+    return {learner["id"]: learner for learner in usable(found)}
 
 
 def _time(value: str) -> dt.time:
@@ -92,12 +119,10 @@ def rules_of(learner: dict[str, Any]) -> Rules:
         zone=learner["time_zone"],
         window_start=_time(learner["window_start"] or learner["org_window_start"]),
         window_end=_time(learner["window_end"] or learner["org_window_end"]),
-        working_days=frozenset(
-            learner["working_days"]
-            if learner["working_days"] is not None
-            else learner["org_weekdays"]
-        ),
-        holidays=frozenset(dt.date.fromisoformat(d) for d in learner["holidays"]),
+        working_days=frozenset(learner["working_days"])
+        if learner["working_days"] is not None
+        else learner["org_weekdays"],
+        holidays=learner["holidays"],
         quiet=quiet,
         max_per_day=learner["max_per_day"]
         if learner["max_per_day"] is not None

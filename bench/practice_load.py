@@ -2,6 +2,7 @@
 
 Run (about 5 minutes the first time, for seeding; --reuse skips it afterwards):
     .venv/bin/python bench/practice_load.py [--learners 100000] [--states 50] [--duration 20]
+        [--reuse] [--generator python|wrk]
 
 Needs the PostgreSQL of TEST_POSTGRES_URL (default 127.0.0.1:5432, user postgres); creates
 the database ``bitewise_bench`` there. Starts gunicorn on a free 127.0.0.1 port with the
@@ -11,7 +12,8 @@ endpoints in turn: a trivial JSON endpoint (/healthz), "next practice set" and "
 batch of 10 reviews". Settings as in production: INFO logs, rate limits on and counted in
 Redis (REDIS_URL, default 127.0.0.1:6379/15; the generator gives each learner an address
 of their own through one trusted proxy hop). Prints requests/s, p50/p99 latency and each
-endpoint's throughput as a share of the hello-world and of /healthz, then the query plan
+endpoint's throughput as a share of the hello-world and of /healthz, the CPU a request
+costs each kind of process (app, PostgreSQL, Redis, the generator), then the query plan
 and time of the practice query for one learner (index scans, so its cost does not grow
 with learners).
 """
@@ -35,7 +37,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import cpu  # noqa: E402
+from bench.load import cpu, wrk_run  # noqa: E402
 from bench.load.seed import seed  # noqa: E402
 
 SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -103,6 +105,29 @@ def free_port() -> int:
 
 def run_load(url: str, scenario: str, args: argparse.Namespace) -> dict:
     before, children = cpu.cpu_seconds(), cpu.children_seconds()
+    if args.generator == "wrk":
+        result = wrk_run.run(
+            url,
+            scenario,
+            duration=args.duration,
+            concurrency=args.concurrency,
+            cohort=args.cohort,
+            states=args.states,
+        )
+    else:
+        result = generate(url, scenario, args)
+    # The generator is this process's child (its CPU counted once it exits); the gunicorn
+    # serving hello-world counts as app in its run, the app's idle workers in the others.
+    used = cpu.spent(before, cpu.cpu_seconds())
+    used["generator"] = cpu.children_seconds() - children
+    result["cpu_ms"] = {
+        kind: used[kind] * 1000 / max(result["requests"], 1)
+        for kind in ("app", "postgres", "redis", "generator")
+    }
+    return result
+
+
+def generate(url: str, scenario: str, args: argparse.Namespace) -> dict:
     out = subprocess.run(
         [
             PY,
@@ -126,16 +151,7 @@ def run_load(url: str, scenario: str, args: argparse.Namespace) -> dict:
         text=True,
         timeout=args.duration + 120,
     )
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    # The generator is this process's child (its CPU counted once it exits); the gunicorn
-    # serving hello-world counts as app in its run, the app's idle workers in the others.
-    used = cpu.spent(before, cpu.cpu_seconds())
-    used["python"] = cpu.children_seconds() - children
-    result["cpu_ms"] = {
-        kind: used[kind] * 1000 / max(result["requests"], 1)
-        for kind in ("app", "postgres", "redis", "python")
-    }
-    return result
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def explain(user: int) -> None:
@@ -187,7 +203,15 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
+    parser.add_argument(
+        "--generator",
+        choices=["python", "wrk"],
+        default="python",
+        help="who makes the load: Python threads, or wrk (apt-get install wrk)",
+    )
     args = parser.parse_args()
+    if args.generator == "wrk" and not wrk_run.available():
+        raise SystemExit("--generator wrk needs wrk on the PATH (Debian: apt-get install wrk)")
     prepare(args)
     port, hello_port = free_port(), free_port()
     env = {
@@ -227,9 +251,10 @@ def main() -> None:
                     break
                 except OSError:
                     time.sleep(0.2)
+        print(f"# machine: a pure-Python loop of 10,000,000 additions: {cpu.machine_speed():.2f} s")
         print(
             f"# gunicorn {args.workers} workers, load: {args.concurrency} connections "
-            f"x {args.duration:.0f} s each; INFO logs, rate limits in Redis"
+            f"x {args.duration:.0f} s each by {args.generator}; INFO logs, rate limits in Redis"
         )
         results = [run_load(hello, "hello", args)]
         results += [run_load(url, s, args) for s in ("trivial", "practice", "reviews")]
@@ -241,7 +266,7 @@ def main() -> None:
                 f"{r['rps'] / base:.3f} of /healthz)  requests {r['requests']}  "
                 f"statuses {r['statuses']}"
             )
-        print("# CPU a request (ms), all processes of each kind; python: the load generator")
+        print(f"# CPU a request (ms), all processes of each kind; generator: {args.generator}")
         for r in results:
             print(
                 f"{r['scenario']:>9}: "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import resource
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -40,3 +41,13 @@ def children_seconds() -> float:
     """User + system CPU seconds of this process's children that have exited."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def machine_speed() -> float:
+    """Seconds this machine takes for a fixed pure-Python loop: its speed drifts by half
+    between runs (a shared virtual machine), so each run prints it beside its figures."""
+    started = time.perf_counter()
+    total = 0
+    for n in range(10_000_000):
+        total += n
+    return time.perf_counter() - started

@@ -59,6 +59,16 @@ def request_for(
     return "POST", "/learn/reviews", json.dumps({"reviews": reviews}).encode()
 
 
+def token_for(user: int, project: str) -> str:
+    """A cohort learner's ID token (the Auth emulator's kind: unsigned, valid 2 hours)."""
+    return emulator_id_token(
+        project_id=project,
+        uid=f"bench-{user}",
+        email=f"l{user}@bench.example",
+        lifetime=dt.timedelta(hours=2),
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
@@ -74,15 +84,7 @@ def main() -> None:
     target = urlparse(args.url)
     if target.hostname not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("load goes to loopback only")
-    tokens = {
-        u: emulator_id_token(
-            project_id=args.project,
-            uid=f"bench-{u}",
-            email=f"l{u}@bench.example",
-            lifetime=dt.timedelta(hours=2),
-        )
-        for u in range(1, args.cohort + 1)
-    }
+    tokens = {u: token_for(u, args.project) for u in range(1, args.cohort + 1)}
     deadline = time.monotonic() + args.duration
     latencies: list[float] = []
     statuses: dict[int, int] = {}

@@ -21,7 +21,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import JSON, TypeDecorator
 
@@ -147,8 +147,10 @@ class Database:
                 # reads that way made PostgreSQL parse and plan each statement again on
                 # every request (2.1 ms of its CPU a "practise now", 0.7 ms prepared).
                 session.commit()
-        except DBAPIError:
-            pass  # the database went away (the request got its 503): nothing to keep
+        except SQLAlchemyError:
+            # The database went away (the request got its 503), or a failed statement
+            # the view handled left the transaction aborted: a read has nothing to keep.
+            pass
         finally:
             session.close()
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from api import deps
@@ -64,3 +65,22 @@ def test_a_handled_error_after_a_write_keeps_nothing_of_it(
     db.expire_all()
     assert db.scalar(select(Team.id).where(Team.name == "Ghost")) is None
     assert db.get(User, member.id).display_name == "Before"
+
+
+def test_a_read_that_failed_and_was_handled_ends_the_request_cleanly(
+    app: Flask, client: FlaskClient
+) -> None:
+    """A view that catches a failed statement itself (the transaction is aborted on
+    PostgreSQL): ending it must not turn the view's answer into an error."""
+
+    def failed_read() -> dict:
+        try:
+            deps.session().execute(text("SELECT * FROM no_such_table"))
+        except DBAPIError:
+            return {"read": False}
+        return {"read": True}
+
+    app.add_url_rule("/test/failed-read", view_func=failed_read)
+    response = client.get("/test/failed-read")
+    assert response.status_code == 200 and response.get_json() == {"read": False}
+    assert client.get("/healthz").status_code == 200

@@ -166,7 +166,9 @@ def _note_write(conn: Connection, _cursor: Any, statement: str, *_args: Any) -> 
         conn.info[_WROTE] = True
 
 
-def _forget_writes(_session: Session, _transaction: Any, connection: Connection) -> None:
+def _forget_writes(_session: Session, transaction: Any, connection: Connection) -> None:
+    if transaction.nested:
+        return  # a savepoint inside the request's transaction: its writes still count
     connection.info.pop(_WROTE, None)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -36,12 +36,13 @@ def test_reads_keep_the_statements_postgresql_prepared(
     assert _prepared(connection) >= 4
 
 
-@pytest.mark.parametrize("write", ["statement", "pending_change"])
+@pytest.mark.parametrize("write", ["statement", "pending_change", "then_a_savepoint"])
 def test_a_handled_error_after_a_write_keeps_nothing_of_it(
     app: Flask, client: FlaskClient, db: Session, write: str
 ) -> None:
-    """A view writes (a statement, or an ORM change not yet flushed) and then fails with
-    an API error: the 409 goes out, and nothing of the write stays."""
+    """A view writes (a statement, an ORM change not yet flushed, a statement and then a
+    savepoint that only reads) and then fails with an API error: the 409 goes out, and
+    nothing of the write stays."""
     member = UserFactory(display_name="Before")
     db.commit()
 
@@ -56,8 +57,12 @@ def test_a_handled_error_after_a_write_keeps_nothing_of_it(
                     created_at=factories.T0,
                 )
             )
-        else:
+        elif write == "pending_change":
             session.get(User, member.id).display_name = "After"
+        else:
+            session.execute(update(User).where(User.id == member.id).values(display_name="After"))
+            with session.begin_nested():  # a savepoint that only reads
+                session.execute(select(User.id))
         raise Conflict("Changed my mind.")
 
     app.add_url_rule("/test/write-then-fail", view_func=write_then_fail, methods=["POST"])

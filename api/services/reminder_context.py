@@ -62,31 +62,39 @@ _DEFAULTS = select(
 def load_learners(session: Session, stmt: Select[Any]) -> list[dict[str, Any]]:
     """The learners ``stmt`` selects (from ``learners_stmt``), each with its
     organization's defaults: read once per organization and shared, not once a learner
-    (the weekdays and holidays were two JSON documents parsed for every learner)."""
+    (the weekdays and holidays were two JSON documents parsed for every learner). An
+    organization whose defaults do not parse (written by hand) is logged, and its
+    learners come without them: ``usable`` leaves them out, never the whole chunk."""
     found = [dict(row._mapping) for row in session.execute(stmt)]
     ids = sorted({learner["organization_id"] for learner in found})
-    defaults = {
-        org_id: {
-            "org_window_start": start,
-            "org_window_end": end,
-            "org_weekdays": frozenset(weekdays),
-            "org_max_per_day": max_per_day,
-            "holidays": frozenset(dt.date.fromisoformat(d) for d in holidays),
-        }
-        for org_id, start, end, weekdays, max_per_day, holidays in session.execute(
-            _DEFAULTS, {"ids": ids}
-        )
-    }
+    defaults: dict[int, dict[str, Any]] = {}
+    for org_id, start, end, weekdays, max_per_day, holidays in session.execute(
+        _DEFAULTS, {"ids": ids}
+    ):
+        try:
+            defaults[org_id] = {
+                "org_window_start": start,
+                "org_window_end": end,
+                "org_weekdays": frozenset(weekdays),
+                "org_max_per_day": max_per_day,
+                "holidays": frozenset(dt.date.fromisoformat(d) for d in holidays),
+            }
+        except (TypeError, ValueError):
+            logger.exception("organization %s has unreadable reminder defaults", org_id)
     for learner in found:
-        learner.update(defaults[learner["organization_id"]])
+        learner.update(defaults.get(learner["organization_id"], {}))
     return found
 
 
 def usable(learners: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The learners whose zone this machine knows; the others are logged and left out (a
-    zone a newer tzdata dropped, or one written by hand), so one never stops the rest."""
+    """The learners whose zone this machine knows and whose organization's defaults
+    could be read; the others are logged and left out (a zone a newer tzdata dropped, or
+    one written by hand), so one never stops the rest."""
     kept = []
     for learner in learners:
+        if "holidays" not in learner:  # its organization's defaults did not parse
+            logger.error("user %s left out: no organization defaults", learner["id"])
+            continue
         try:
             ZoneInfo(learner["time_zone"])
         except (ZoneInfoNotFoundError, ValueError):

@@ -235,28 +235,18 @@ _STORED = select(ReviewLog.__table__).where(
     ReviewLog.user_id == bindparam("user_id"),
     ReviewLog.client_review_id.in_(bindparam("ids", expanding=True)),
 )
-# The same, locking the learner in the same round trip (one row of NULLs if none).
-_LOCK_AND_STORED = (
-    select(User.id.label("learner"), *ReviewLog.__table__.c)
-    .select_from(User)
-    .outerjoin(
-        ReviewLog,
-        and_(
-            ReviewLog.user_id == User.id,
-            ReviewLog.client_review_id.in_(bindparam("ids", expanding=True)),
-        ),
-    )
-    .where(User.id == bindparam("user_id"))
-    .with_for_update(of=User)
-)
+_LOCK_LEARNER = select(User.id).where(User.id == bindparam("user_id")).with_for_update()
 
 
 def _lock_and_stored(db: Connection, user: User, ids: Sequence[str]) -> dict[str, Row[Any]]:
     """Lock the learner (one upload per learner at a time: two uploads replaying the
     same item concurrently would each miss the other's review, and the last to write
-    would store a stale state), and read which of these answers are stored already."""
-    rows = db.execute(_LOCK_AND_STORED, {"user_id": user.id, "ids": list(ids) or [""]}).all()
-    return {row.client_review_id: row for row in rows if row.client_review_id is not None}
+    would store a stale state), then read which of these answers are stored already.
+
+    Two statements: under READ COMMITTED a read joined to the lock would see the rows of
+    before the wait, and miss the answers of the upload it waited for (its retry)."""
+    db.execute(_LOCK_LEARNER, {"user_id": user.id})
+    return _stored(db, user, ids)
 
 
 def _stored(db: Connection, user: User, ids: Sequence[str]) -> dict[str, Row[Any]]:

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from api.clock import FixedClock
-from api.models import Notification, User, WorkerHeartbeat
+from api.models import Notification, Organization, User, WorkerHeartbeat
 from api.push.fcm import FcmGateway
 from api.services.dispatch import MAX_QUOTA_ATTEMPTS
 from api.worker import Worker
@@ -59,6 +59,31 @@ def test_one_bad_learner_is_skipped_and_the_worker_plans_on(
     beat = session.get(WorkerHeartbeat, "w-test")
     assert beat is not None and beat.planned_at == MONDAY_10_BERLIN
     assert beat.plan_seconds is not None and beat.plan_failures == 0
+
+
+def test_an_organization_with_unreadable_defaults_stops_only_its_own_learners(
+    committed: Engine, session: Session, fcm: FcmGateway, caplog
+) -> None:
+    good = learner_with_due(session, due=5)
+    bad = learner_with_due(session, due=5)
+    session.commit()
+    assert good.organization_id != bad.organization_id
+    # Holidays written by hand, past the API's validation.
+    session.execute(
+        update(Organization)
+        .where(Organization.id == bad.organization_id)
+        .values(holidays=["the week after Easter"])
+    )
+    session.commit()
+    runner = worker(committed, fcm, FixedClock(MONDAY_10_BERLIN))
+    with caplog.at_level(logging.ERROR, logger="bitewise.planner"):
+        runner.plan()
+    runner.dispatcher.close()
+    kinds = session.execute(select(Notification.user_id, Notification.kind)).all()
+    assert (good.id, "practice") in kinds and all(user != bad.id for user, _ in kinds)
+    assert any(f"organization {bad.organization_id}" in r.getMessage() for r in caplog.records)
+    beat = session.get(WorkerHeartbeat, "w-test")
+    assert beat is not None and beat.plan_failures == 0
 
 
 def test_a_push_fcm_refuses_for_quota_is_given_up_with_its_reason(

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
 from api import create_app
 from api.clock import FixedClock
 from api.config import Config
-from api.models import MemoryState, ReviewLog
+from api.models import MemoryState, ReviewLog, User
+from api.services.reviews import _lock_and_stored
 from scheduler.memory import MemoryModel
 from scheduler.types import Rating, Review
 from tests import factories
@@ -110,3 +112,44 @@ def test_different_uploads_for_one_item_at_once_lose_no_review(committed: Engine
         assert state.reps == 6
         assert state.stability == pytest.approx(expected.stability)
         assert state.lapses == expected.lapses
+
+
+def test_an_upload_that_waited_for_the_lock_sees_what_the_other_stored(
+    committed: Engine,
+) -> None:
+    """A phone retries a batch while the first try still holds the learner's lock: once
+    the first commits, the retry must find its answers stored (and not apply them a
+    second time). A read joined to the lock would see the rows of before the wait."""
+    if committed.dialect.name != "postgresql":
+        return  # SQLite has one writer at a time: the retry cannot start meanwhile
+    learner, items = setup(committed)
+    first = review(items[0], T0 + dt.timedelta(days=30), review_id="r-1")
+    with committed.connect() as holder:
+        holder.execute(select(User.id).where(User.id == learner.id).with_for_update())
+        holder.execute(
+            insert(ReviewLog).values(
+                organization_id=learner.organization_id,
+                user_id=learner.id,
+                item_id=items[0].id,
+                item_revision=1,
+                client_review_id="r-1",
+                answered_at=T0 + dt.timedelta(days=30),
+                received_at=T0 + dt.timedelta(days=30),
+                response=first["answer"],
+                rating=3,
+                correct=True,
+            )
+        )
+        seen: dict = {}
+
+        def retry() -> None:
+            with committed.connect() as waiting:
+                seen.update(_lock_and_stored(waiting, learner, ["r-1"]))
+
+        thread = threading.Thread(target=retry)
+        thread.start()
+        time.sleep(0.3)  # the retry now waits for the lock
+        assert thread.is_alive()
+        holder.commit()
+        thread.join(timeout=10)
+    assert set(seen) == {"r-1"}

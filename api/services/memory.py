@@ -126,8 +126,8 @@ def rebuild_states(
     return known
 
 
-# A stored state as ``apply_reviews`` reads it (a loader may join these to its rows).
-STATE_COLUMNS = (
+# A stored memory, in ``Memory``'s order (loaders join these to their rows).
+MEMORY_COLUMNS = (
     MemoryState.stability,
     MemoryState.difficulty,
     MemoryState.phase,
@@ -136,9 +136,9 @@ STATE_COLUMNS = (
     MemoryState.fsrs_due_at,
     MemoryState.reps,
     MemoryState.lapses,
-    MemoryState.first_review_at,
-    MemoryState.parameter_set_id,
 )
+# A stored state as ``apply_reviews`` reads it: the memory, its start and its weights.
+STATE_COLUMNS = (*MEMORY_COLUMNS, MemoryState.first_review_at, MemoryState.parameter_set_id)
 _STORED_STATES = select(MemoryState.item_id, *STATE_COLUMNS).where(
     MemoryState.user_id == bindparam("user_id"),
     MemoryState.item_id.in_(bindparam("item_ids", expanding=True)),

@@ -25,7 +25,7 @@ from api.models import (
     User,
 )
 from api.services import application
-from api.services.memory import model_for
+from api.services.memory import MEMORY_COLUMNS, model_for
 from scheduler import practice, progress
 from scheduler.columns import Columns
 from scheduler.history import Answer, History, ItemInfo, Setback, Settings, Study, memories
@@ -56,14 +56,7 @@ _LEARNER_ITEMS = (
         Enrollment.due_at,
         Enrollment.completed_at,
         LessonProgress.studied_at,
-        MemoryState.stability,
-        MemoryState.difficulty,
-        MemoryState.phase,
-        MemoryState.step,
-        MemoryState.last_review_at,
-        MemoryState.fsrs_due_at,
-        MemoryState.reps,
-        MemoryState.lapses,
+        *MEMORY_COLUMNS,
     )
     .select_from(Enrollment)
     .join(Module, Module.id == Enrollment.module_id)

@@ -84,9 +84,7 @@ def batch_result_body(outcomes: list[reviews.Outcome]) -> dict[str, Any]:
                 "error": o.error,
                 "message": o.message,
                 "errors": o.errors,
-                "feedback": None
-                if o.feedback is None
-                else {"answer": o.feedback["answer"], "explanation": o.feedback["explanation"]},
+                "feedback": o.feedback,  # its answer and explanation, or None
             }
             for o in outcomes
         ],
@@ -115,16 +113,7 @@ def practice_set_body(chosen: practice.PracticeSession) -> dict[str, Any]:
             {
                 "reason": str(pick.reason),
                 "recall": float(pick.recall),
-                "item": {
-                    "id": item.id,
-                    "revision": item.revision,
-                    "kind": item.kind.value,
-                    "prompt": item.prompt,
-                    "options": list(item.options),
-                    "model_answer": model_answer(item),
-                    "module_id": item.module_id,
-                    "module_title": title,
-                },
+                "item": _item(item, title) | {"kind": item.kind.value},
             }
             for pick, item, title in chosen.picks
         ],

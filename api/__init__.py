@@ -16,6 +16,7 @@ from api.extensions import BitewiseApi
 from api.firebase import init_firebase_app
 from api.http_headers import init_headers
 from api.input_guard import init_input_guard
+from api.json_provider import OrjsonProvider
 from api.limits import init_limits
 from api.media.store import make_store
 from api.metrics import init_request_metrics, metrics
@@ -83,6 +84,7 @@ def create_app(
             raise SystemExit(f"bitewise refuses to start: {error}") from None
     configure_logging(config)
     app = Flask(__name__)
+    app.json = OrjsonProvider(app)
     if config.proxy_hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=config.proxy_hops, x_proto=config.proxy_hops
@@ -90,7 +92,6 @@ def create_app(
     app.config.update(_flask_settings(config))
     app.url_map.converters["id"] = IdConverter
     app.url_map.converters["public_id"] = PublicIdConverter
-    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep schema field order
 
     app.extensions["bitewise.clock"] = clock or SystemClock()
     app.extensions["bitewise.firebase"] = init_firebase_app(config)

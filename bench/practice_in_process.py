@@ -2,11 +2,13 @@
 
 Run after bench/practice_load.py has seeded its database (``bitewise_bench``):
     .venv/bin/python bench/practice_in_process.py [--scenario practice|reviews] [-n 400]
+        [--profile 40]
 
 Plays the load generator's cohort learners through Flask's test client against that
 database and prints wall time, the app's CPU time and SQL statements per request, then
 the time spent in each piece of the request (each wrapped with a timer; no profiler, so
-the proportions are the real ones). Reviews are written to the bench database.
+the proportions are the real ones); ``--profile`` then runs them again under cProfile.
+Reviews are written to the bench database.
 """
 
 from __future__ import annotations
@@ -67,6 +69,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scenario", choices=["practice", "reviews"], default="practice")
     parser.add_argument("-n", type=int, default=400)
+    parser.add_argument(
+        "--profile", type=int, metavar="N", help="also run cProfile and print its top N functions"
+    )
     args = parser.parse_args()
     os.environ.setdefault("DATABASE_URL", database_url(True))
     spent: collections.Counter[str] = collections.Counter()
@@ -117,6 +122,15 @@ def main() -> None:
     )
     for name, seconds in spent.most_common():
         print(f"  {seconds / args.n * 1000:6.2f} ms  {name}")
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.runcall(lambda: [one() for _ in range(args.n)])
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("tottime").print_stats(args.profile)
+        stats.sort_stats("cumulative").print_stats(args.profile)
 
 
 if __name__ == "__main__":

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import re
 import time
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import orjson
 from flask import Flask, g
@@ -26,8 +24,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import JSON, TypeDecorator
-
-T = TypeVar("T")
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -242,15 +238,3 @@ def dialect_insert(session: Session, table: Any) -> Any:
 def insert_for(dialect: str, table: Any) -> Any:
     """INSERT with ON CONFLICT support for a dialect by name ("postgresql" or "sqlite")."""
     return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-
-
-def built_once(build: Callable[[str], T]) -> Callable[[Session], T]:
-    """A statement built once per dialect and reused: composing an upsert (its
-    ``excluded`` columns, its ``ON CONFLICT``) costs more Python than running it, and the
-    hot paths (a review upload) run several a request."""
-    by_dialect = functools.cache(build)
-
-    def statement(session: Session) -> T:
-        return by_dialect(session.get_bind().dialect.name)
-
-    return statement

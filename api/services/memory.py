@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ScalarSelect, and_, bindparam, func, select
+from sqlalchemy import ScalarSelect, Table, and_, bindparam, func, select
 from sqlalchemy.orm import Session, with_expression
 from sqlalchemy.sql.base import ExecutableOption
 
-from api.db import built_once, insert_for
+from api.db_rows import write_rows
 from api.models import (
     Enrollment,
     Item,
@@ -221,18 +221,13 @@ def _store_states(
     ]
     if rows:
         db = session.connection()
-        db.execute(_upsert_states(session), rows)
+        write_rows(db, _STATES, rows, conflict=_KEY, update=_UPDATED)
         replanning.mark_users(db, [user.id])
 
 
-@built_once
-def _upsert_states(dialect: str) -> Any:
-    insert = insert_for(dialect, MemoryState.__table__)
-    kept = ("user_id", "item_id")
-    return insert.on_conflict_do_update(
-        index_elements=kept,
-        set_={c.name: insert.excluded[c.name] for c in insert.table.c if c.name not in kept},
-    )
+_STATES = cast(Table, MemoryState.__table__)
+_KEY = ("user_id", "item_id")
+_UPDATED = tuple(c.name for c in _STATES.c if c.name not in _KEY)
 
 
 def expose(session: Session, *, user: User, item_modules: Mapping[int, int]) -> None:

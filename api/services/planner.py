@@ -19,8 +19,8 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, bindparam, case, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from api.db import dialect_insert
 from api.db_among import among
+from api.db_rows import write_rows
 from api.models import (
     ApplicationPrompt,
     Module,
@@ -81,14 +81,14 @@ def plan_reminders(
         )
         epochs: dict[int, int] = {uid: epoch for uid, epoch in rows}
         if epochs:
-            moments = _plan_chunk(session, sorted(epochs), now, report, postgres=postgres)
+            moments = _plan_chunk(session, sorted(epochs), now, report)
             _store_moments(session, moments, epochs, now, postgres=postgres)
         session.commit()
     return report
 
 
 def _plan_chunk(
-    session: Session, ids: list[int], now: dt.datetime, report: PlanReport, *, postgres: bool
+    session: Session, ids: list[int], now: dt.datetime, report: PlanReport
 ) -> dict[int, dt.datetime]:
     """Plan these learners; when to look at each again (those left out: not given)."""
     found = reminder_context.load_learners(
@@ -128,7 +128,7 @@ def _plan_chunk(
         )
     if rows_out:
         # Only what this run inserted: a racing planner's rows are its own to report.
-        report.planned.update(_insert(session, rows_out, postgres=postgres))
+        report.planned.update(_insert(session, rows_out))
     report.learners += len(learners)
     return moments
 
@@ -259,38 +259,21 @@ def _row(
     }
 
 
-# On PostgreSQL the chunk's rows go as one JSON parameter: as a multi-row VALUES list
-# (SQLAlchemy's insertmanyvalues, for RETURNING) psycopg re-parsed a statement of
-# thousands of placeholders for every page, too long for its cache: 40 % of a run.
-_INSERT_JSON = text(
-    """
-    INSERT INTO notifications (organization_id, user_id, kind, dedupe_key, payload, send_at,
-                               expires_at, status, attempts, fcm_message_ids, created_at)
-    SELECT organization_id, user_id, kind, dedupe_key, payload, send_at, expires_at,
-           'pending', 0, CAST('[]' AS json), created_at
-    FROM json_to_recordset(CAST(:rows AS json)) AS r(
-        organization_id integer, user_id integer, kind varchar, dedupe_key varchar,
-        payload json, send_at timestamptz, expires_at timestamptz, created_at timestamptz)
-    ON CONFLICT (user_id, dedupe_key) DO NOTHING
-    RETURNING kind
-    """
-)
+_NOTIFICATIONS = cast(Table, Notification.__table__)
 
 
-def _insert(session: Session, rows: list[dict[str, Any]], *, postgres: bool) -> list[str]:
-    """Write the planned rows; the kinds of those inserted (not already there)."""
-    if postgres:
-        document = json.dumps(rows, default=lambda moment: moment.isoformat())
-        return list(session.execute(_INSERT_JSON, {"rows": document}).scalars())
-    insert = dialect_insert(session, Notification.__table__)
-    return list(
-        session.execute(
-            insert.on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"]).returning(
-                Notification.kind
-            ),
-            [{**row, "status": "pending", "attempts": 0, "fcm_message_ids": []} for row in rows],
-        ).scalars()
+def _insert(session: Session, rows: list[dict[str, Any]]) -> list[str]:
+    """Write the planned rows; the kinds of those inserted (not already there). On
+    PostgreSQL as one JSON parameter (``api.db_rows``): as a multi-row VALUES list psycopg
+    re-parsed a statement of thousands of placeholders for every page, 40 % of a run."""
+    written = write_rows(
+        session.connection(),
+        _NOTIFICATIONS,
+        [row | {"status": "pending", "attempts": 0, "fcm_message_ids": []} for row in rows],
+        conflict=["user_id", "dedupe_key"],
+        returning=["kind"],
     )
+    return [kind for (kind,) in written]
 
 
 # --- the queries, each over one chunk of learners -------------------------------------

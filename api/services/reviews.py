@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Row, and_, bindparam, select
+from sqlalchemy import Connection, Row, Table, and_, bindparam, select
 from sqlalchemy.orm import Session
 
-from api.db import built_once, insert_for
+from api.db_rows import write_rows
 from api.models import (
     Enrollment,
     EnrollmentStatus,
@@ -104,7 +104,13 @@ def record_reviews(
 
     logged: dict[str, Logged] = {cid: Logged.of(log) for cid, log in stored.items()}
     if fresh:
-        inserted = db.execute(_insert_answers(session), list(fresh.values())).all()
+        inserted = write_rows(
+            db,
+            _LOGS,
+            list(fresh.values()),
+            conflict=["user_id", "client_review_id"],
+            returning=["id", "client_review_id"],
+        )
         for log_id, client_id in inserted:
             logged[client_id] = Logged(log_id, **_logged_fields(fresh[client_id]))
         model, parameter_set_id = model_for(session, user=user)
@@ -144,13 +150,7 @@ def record_reviews(
     return outcomes
 
 
-@built_once
-def _insert_answers(dialect: str) -> Any:
-    return (
-        insert_for(dialect, ReviewLog.__table__)
-        .on_conflict_do_nothing(index_elements=["user_id", "client_review_id"])
-        .returning(ReviewLog.id, ReviewLog.client_review_id)
-    )
+_LOGS = cast(Table, ReviewLog.__table__)
 
 
 @dataclass(frozen=True, slots=True)

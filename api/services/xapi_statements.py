@@ -15,12 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
-from api.db import built_once, insert_for
+from api.db_rows import write_rows
 from api.models import ItemKind, Organization, XapiStatement
 from api.services.pseudonyms import pseudonym
 
@@ -238,15 +238,10 @@ def tried(
 
 
 def store(session: Session, rows: Iterable[dict[str, Any]]) -> None:
-    rows = list(rows)
-    if rows:
-        session.connection().execute(_insert_new(session), rows)
+    write_rows(session.connection(), _STATEMENTS, list(rows), conflict=["statement_id"])
 
 
-@built_once
-def _insert_new(dialect: str) -> Any:
-    insert = insert_for(dialect, XapiStatement.__table__)
-    return insert.on_conflict_do_nothing(index_elements=["statement_id"])
+_STATEMENTS = cast(Table, XapiStatement.__table__)
 
 
 def void_person(session: Session, *, org: Organization, user_id: int, now: dt.datetime) -> None:

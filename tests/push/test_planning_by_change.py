@@ -114,8 +114,8 @@ def test_a_change_during_a_run_is_not_lost(db: Session, monkeypatch: pytest.Monk
     learner = learner_with_due(db, due=2, not_due=3)
     real = planner._plan_chunk
 
-    def racing(session: Session, ids, now, report, *, postgres):
-        moments = real(session, ids, now, report, postgres=postgres)
+    def racing(session: Session, ids, now, report):
+        moments = real(session, ids, now, report)
         replanning.mark_users(session, [learner.id])
         return moments
 

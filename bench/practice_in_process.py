@@ -39,7 +39,6 @@ from bench.practice_load import database_url  # noqa: E402
 PIECES = {
     "api.auth": ["authenticate"],
     "api.services.practice": ["practice_history", "_recent", "items_to_show"],
-    "api.services.application": ["setbacks"],
     # Where the caller looks them up: reviews imported apply_reviews by name.
     "api.services.reviews": ["_write_statements", "_practisable_items", "apply_reviews"],
     "api.services.memory": ["rebuild_states"],

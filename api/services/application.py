@@ -140,15 +140,11 @@ def answer(
     return prompt, module
 
 
-_SETBACKS = select(ApplicationPrompt.module_id, ApplicationPrompt.answered_at).where(
+# (module, when) of each "mixed" outcome: ``scheduler.practice`` weighs those modules'
+# items up for a while. Every "practise now" reads them, in the round trip of its answers
+# (``api.services.practice``).
+SETBACKS = select(ApplicationPrompt.module_id, ApplicationPrompt.answered_at).where(
     ApplicationPrompt.user_id == bindparam("user_id"),
     ApplicationPrompt.outcome == "mixed",
     ApplicationPrompt.answered_at.is_not(None),
 )
-
-
-def setbacks(session: Session, *, user: User) -> list[tuple[int, dt.datetime]]:
-    """(module, when) of each "mixed" outcome: ``scheduler.practice`` weighs those modules'
-    items up for a while. Read on every "practise now": a statement built once."""
-    rows = session.connection().execute(_SETBACKS, {"user_id": user.id}).all()
-    return [(module_id, at) for module_id, at in rows if at is not None]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, func, select, union
+from sqlalchemy import Row, and_, bindparam, func, literal, null, select, union
 from sqlalchemy.orm import Session
 
 from api.db_epoch import epoch
@@ -152,14 +152,16 @@ _LATEST = (
     .limit(PACE_ANSWERS)
     .subquery()
 )
-# Today's answers and the latest ones (the pace), in one round trip; UNION drops the
-# answers that are both.
-_RECENT_ANSWERS = union(
-    select(*_ANSWERED).where(
+# Today's answers, the latest ones (the pace) and the setbacks at work, in one round trip
+# (the last column tells a setback); UNION drops the answers that are both.
+_ANSWER, _SETBACK = 0, 1
+_RECENT = union(
+    select(*_ANSWERED, literal(_ANSWER)).where(
         ReviewLog.user_id == bindparam("user_id"),
         ReviewLog.answered_at >= bindparam("day_start"),
     ),
-    select(_LATEST),
+    select(_LATEST, literal(_ANSWER)),
+    application.SETBACKS.add_columns(null(), null(), null(), literal(_SETBACK)),
 )
 
 
@@ -167,10 +169,10 @@ def _recent(
     session: Session, *, user: User, now: dt.datetime
 ) -> tuple[tuple[Answer, ...], tuple[Setback, ...]]:
     """Today's answers and the latest 50 (the pace), and the setbacks at work."""
-    answers = (
+    rows = (
         session.connection()
         .execute(
-            _RECENT_ANSWERS,
+            _RECENT,
             {"user_id": user.id, "day_start": local_day_start(now, zone=user.time_zone)},
         )
         .all()
@@ -179,9 +181,14 @@ def _recent(
     return (
         tuple(
             Answer(item_id, at, ratings[rating], duration_ms, review_id)
-            for item_id, at, rating, duration_ms, review_id in answers
+            for item_id, at, rating, duration_ms, review_id, kind in rows
+            if kind == _ANSWER
         ),
-        tuple(Setback(module_id, at) for module_id, at in application.setbacks(session, user=user)),
+        tuple(
+            Setback(module_id, at)
+            for module_id, at, _, _, _, kind in rows
+            if kind == _SETBACK and at is not None
+        ),
     )
 
 

@@ -155,13 +155,15 @@ def apply_reviews(
     model: MemoryModel,
     parameter_set_id: int | None,
     stored: Mapping[int, StoredState] | None = None,
+    marked: bool = False,
 ) -> None:
     """Store the states these new reviews make (no commit): applied to the stored state
     where they come after it under the same weights, the usual case and a cost that does
     not grow with the learner's history; the item's whole log replayed otherwise.
 
     ``stored``: the items' states as the caller read them (after locking the learner),
-    else they are read here."""
+    else they are read here. ``marked``: the caller has marked the learner for planning
+    in this transaction already (``replanning.mark_users``)."""
     if stored is None:
         rows = session.connection().execute(
             _STORED_STATES, {"user_id": user.id, "item_ids": list(reviews)}
@@ -189,7 +191,7 @@ def apply_reviews(
             model=model,
             parameter_set_id=parameter_set_id,
         )
-    _store_states(session, user, advanced, firsts, item_modules, parameter_set_id)
+    _store_states(session, user, advanced, firsts, item_modules, parameter_set_id, mark=not marked)
 
 
 def _store_states(
@@ -199,6 +201,8 @@ def _store_states(
     firsts: Mapping[int, dt.datetime],
     item_modules: Mapping[int, int],
     parameter_set_id: int | None,
+    *,
+    mark: bool = True,
 ) -> None:
     rows = [
         {
@@ -222,7 +226,8 @@ def _store_states(
     if rows:
         db = session.connection()
         write_rows(db, _STATES, rows, conflict=_KEY, update=_UPDATED)
-        replanning.mark_users(db, [user.id])
+        if mark:
+            replanning.mark_users(db, [user.id])
 
 
 _STATES = cast(Table, MemoryState.__table__)

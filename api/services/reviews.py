@@ -21,7 +21,7 @@ from api.models import (
     ReviewLog,
     User,
 )
-from api.services import xapi_statements
+from api.services import replanning, xapi_statements
 from api.services.memory import STATE_COLUMNS, apply_reviews, model_for
 from scheduler.grading import Confidence, GradingError, grade
 from scheduler.types import Rating, Review
@@ -128,6 +128,7 @@ def record_reviews(
             model=model,
             parameter_set_id=parameter_set_id,
             stored={i: item[-len(STATE_COLUMNS) :] for i, item in items.items()},
+            marked=True,  # by _lock_and_stored
         )
         new_logs = [logged[c] for c in fresh if c in logged]
         _write_statements(session, user, new_logs, items, modules, now)
@@ -235,7 +236,6 @@ _STORED = select(ReviewLog.__table__).where(
     ReviewLog.user_id == bindparam("user_id"),
     ReviewLog.client_review_id.in_(bindparam("ids", expanding=True)),
 )
-_LOCK_LEARNER = select(User.id).where(User.id == bindparam("user_id")).with_for_update()
 
 
 def _lock_and_stored(db: Connection, user: User, ids: Sequence[str]) -> dict[str, Row[Any]]:
@@ -243,9 +243,11 @@ def _lock_and_stored(db: Connection, user: User, ids: Sequence[str]) -> dict[str
     same item concurrently would each miss the other's review, and the last to write
     would store a stale state), then read which of these answers are stored already.
 
-    Two statements: under READ COMMITTED a read joined to the lock would see the rows of
+    The lock is the UPDATE that marks the learner for planning, which an upload's new
+    states need anyway (rolled back with the rest when nothing is stored). Two
+    statements: under READ COMMITTED a read joined to the lock would see the rows of
     before the wait, and miss the answers of the upload it waited for (its retry)."""
-    db.execute(_LOCK_LEARNER, {"user_id": user.id})
+    replanning.mark_users(db, [user.id])
     return _stored(db, user, ids)
 
 

@@ -8,10 +8,10 @@ import random
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from api.models import MemoryState, ReviewLog
+from api.models import MemoryState, ReviewLog, User
 from api.resources.practice.routes import batch_result_body
 from api.resources.practice.schemas import ReviewBatchResultSchema, ReviewBatchSchema
 from api.services.reviews import record_reviews
@@ -268,3 +268,29 @@ def test_batch_result_body_is_what_its_schema_dumps(
         "answer": {"correct": [1]},
         "explanation": "Because.",
     }
+
+
+def test_an_upload_marks_its_learner_for_planning_and_a_rejected_one_does_not(
+    client: FlaskClient, learner, clock, db: Session
+) -> None:
+    """New answers change what planning reads (due items): the learner is planned at the
+    next run. An upload that stores nothing leaves them as they were."""
+    _, items = studied_module(learner)
+    # A first answer stores the item's state: the next one is applied to it, not replayed.
+    assert post_reviews(client, learner, [review(items[0], clock.now())])["accepted"] == 1
+    clock.advance(dt.timedelta(days=2))
+    planned_at = clock.now() + dt.timedelta(hours=5)
+
+    def planned() -> tuple:
+        db.expire_all()
+        return db.execute(select(User.plan_at, User.plan_epoch).where(User.id == learner.id)).one()
+
+    db.execute(update(User).where(User.id == learner.id).values(plan_at=planned_at))
+    db.commit()
+    before = planned()
+    late = review(items[0], clock.now() - dt.timedelta(days=400))  # rejected: too old
+    assert post_reviews(client, learner, [late])["rejected"] == 1
+    assert planned() == before
+    assert post_reviews(client, learner, [review(items[0], clock.now())])["accepted"] == 1
+    plan_at, epoch = planned()
+    assert plan_at is None and epoch > before[1]

@@ -67,6 +67,13 @@ def on_starting(server):
         sys.exit(1)
 
 
+def post_worker_init(worker):
+    """The app is loaded: keep what start-up made out of the garbage collector's walks."""
+    from api.heap import settle
+
+    settle()
+
+
 def on_exit(server):
     shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
 

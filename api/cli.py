@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
-from api import deps
+from api import deps, heap
 from api.config import Config
 from api.db import create_engine_for
 from api.demo import load_demo
@@ -144,6 +144,7 @@ def register_commands(app: Flask) -> None:
             claim_ttl=config.claim_ttl,
             retry_base=config.retry_base,
         )
+        heap.settle()
         stop = threading.Event()
         if once:
             runner.plan()

@@ -28,6 +28,7 @@ import psycopg
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from api import heap
 from api.db import create_engine_for
 from api.services.planner import plan_reminders
 from api.services.planner_slices import SLICES, claim_slice, finish_slice
@@ -97,6 +98,7 @@ def seed(url: str, learners: int, now: dt.datetime) -> None:
 
 def slice_worker(url: str, now: str, name: str) -> None:
     """Plan due slices until none is left, as a worker's planner run does."""
+    heap.settle()  # as `flask --app api worker` does
     engine = create_engine_for(url)
     at = dt.datetime.fromisoformat(now)
     every, ttl = dt.timedelta(minutes=5), dt.timedelta(minutes=30)
@@ -157,7 +159,12 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=100_000)
     parser.add_argument("--chunk", type=int, default=2000)
     parser.add_argument("--no-workers", action="store_true", help="one process only")
+    parser.add_argument(
+        "--gc-default", action="store_true", help="leave the garbage collector as Python sets it"
+    )
     args = parser.parse_args()
+    if not args.gc_default:
+        heap.settle()  # as `flask --app api worker` does
     now = dt.datetime.now(dt.UTC)
     engine = fresh_database("bitewise_bench_planner")
     started = time.perf_counter()

@@ -39,7 +39,7 @@ import numpy.typing as npt
 from scheduler.columns import Columns
 from scheduler.history import History, Settings, memories
 from scheduler.memory import MemoryModel
-from scheduler.timing import ensure_utc, local_date, local_day_start, next_local_midnight
+from scheduler.timing import ensure_utc, local_day_start, next_local_midnight
 from scheduler.types import Memory
 
 _DAY = 86_400.0
@@ -96,10 +96,11 @@ def practice_set(
     if cols is None:
         cols = Columns.of(history.items, memories(history, model))
     pace = seconds_per_item(history)
-    today = local_date(now, zone=zone)
-    todays = Counter(
-        a.item_id for a in history.answers if local_date(a.answered_at, zone=zone) == today
-    )
+    # Today as the instants it spans, as the day's studies below: no time-zone conversion
+    # per answer.
+    start = local_day_start(now, zone=zone)
+    end = next_local_midnight(now, zone=zone)
+    todays = Counter(a.item_id for a in history.answers if start <= a.answered_at < end)
     session = max(1, math.floor((minutes or settings.session_minutes) * 60 / pace))
     room = min(session, max(settings.max_reviews_per_day - todays.total(), 0))
     # Started today: every answer the item ever had was today's.
@@ -133,9 +134,9 @@ def practice_set(
     if SAME_DAY_PRACTICE:
         # What was studied today and never answered: a first retrieval the same day (the
         # product's promise), in lesson order, in whatever room the valuable reviews left.
-        start = local_day_start(now, zone=zone).timestamp()
-        end = next_local_midnight(now, zone=zone).timestamp()
-        studied_today = is_new & (cols.last_review >= start) & (cols.last_review < end)
+        studied_today = (
+            is_new & (cols.last_review >= start.timestamp()) & (cols.last_review < end.timestamp())
+        )
         studied_today[chosen] = False
         candidates = np.flatnonzero(studied_today)
         candidates = candidates[np.lexsort((cols.item_id[candidates],

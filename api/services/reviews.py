@@ -65,15 +65,68 @@ def record_reviews(
 
     Retrying a batch (or part of one) stores nothing twice and reports the same outcomes.
     """
-    # Every statement here runs on the Core connection, built once: the ORM's execution
-    # path cost more than the statements themselves.
+    # Every statement here runs on the Core connection: the ORM's execution path cost
+    # more than the statements themselves.
     valid = [r for r in reviews if not isinstance(r, Rejected)]
     ids = [r["id"] for r in valid]
     db = session.connection()
-    stored = _lock_and_stored(db, user, ids)
-    items, modules = _practisable_items(
-        db, user, {r["item_id"] for r in valid if r["id"] not in stored}
-    )
+    _lock(db, user)
+    items, modules = _practisable_items(db, user, {r["item_id"] for r in valid})
+    # The answers stored already are read only when they can change an outcome: an answer
+    # stored by an earlier try is accepted as stored even if it would not pass the checks
+    # now (a retry reports what the first try did). A batch that passes them is inserted
+    # as it is, and what is stored already shows as a conflict (the learner is locked: no
+    # other upload can be storing meanwhile), read afterwards, as every retry's is.
+    stored: dict[str, Row[Any]] = {}
+    outcomes, fresh = _sort_out(reviews, stored, items, user, now)
+    if any(o.status == "rejected" and o.error != "invalid_review" for o in outcomes):
+        stored = _stored(db, user, ids)
+        outcomes, fresh = _sort_out(reviews, stored, items, user, now)
+
+    logged: dict[str, Logged] = {cid: Logged.of(log) for cid, log in stored.items()}
+    if fresh:
+        inserted = write_rows(
+            db,
+            _LOGS,
+            list(fresh.values()),
+            conflict=["user_id", "client_review_id"],
+            returning=["id", "client_review_id"],
+        )
+        new = [fresh[client_id] for _, client_id in inserted]
+        for (log_id, client_id), row in zip(inserted, new, strict=True):
+            logged[client_id] = Logged(log_id, **_logged_fields(row))
+        if new:
+            new_logs = [logged[row["client_review_id"]] for row in new]
+            _apply(session, user, new, new_logs, items, modules, now)
+            session.commit()
+            db = session.connection()
+        if len(new) < len(fresh):  # stored by an earlier try
+            taken = [client_id for client_id in fresh if client_id not in logged]
+            logged |= {cid: Logged.of(log) for cid, log in _stored(db, user, taken).items()}
+
+    # Accepted outcomes are what is stored, so a retry reports exactly the same.
+    keys = {
+        item.id: {"answer": item.answer, "explanation": item.explanation} for item in items.values()
+    }
+    keys |= _answer_keys(db, {log.item_id for log in logged.values()} - set(keys))
+    for outcome in outcomes:
+        if outcome.status == "pending":
+            log = logged[outcome.id or ""]
+            outcome.status, outcome.item_id = "accepted", log.item_id
+            outcome.rating, outcome.correct = log.rating, log.correct
+            outcome.feedback = keys.get(log.item_id)
+    return outcomes
+
+
+def _sort_out(
+    reviews: Sequence[Mapping[str, Any] | Rejected],
+    stored: Mapping[str, Row[Any]],
+    items: Mapping[int, Row[Any]],
+    user: User,
+    now: dt.datetime,
+) -> tuple[list[Outcome], dict[str, dict[str, Any]]]:
+    """Each review's outcome, "pending" for those to store or stored already, and the rows
+    to store (the first of a review id sent twice)."""
     outcomes: list[Outcome] = []
     fresh: dict[str, dict[str, Any]] = {}
     for review in reviews:
@@ -101,54 +154,36 @@ def record_reviews(
             "organization_id": user.organization_id,
         }
         outcomes.append(Outcome(review["id"], "pending"))
+    return outcomes, fresh
 
-    logged: dict[str, Logged] = {cid: Logged.of(log) for cid, log in stored.items()}
-    if fresh:
-        inserted = write_rows(
-            db,
-            _LOGS,
-            list(fresh.values()),
-            conflict=["user_id", "client_review_id"],
-            returning=["id", "client_review_id"],
-        )
-        for log_id, client_id in inserted:
-            logged[client_id] = Logged(log_id, **_logged_fields(fresh[client_id]))
-        model, parameter_set_id = model_for(session, user=user)
-        touched = {row["item_id"]: items[row["item_id"]].module_id for row in fresh.values()}
-        answered: dict[int, list[Review]] = {}
-        for row in fresh.values():
-            answered.setdefault(row["item_id"], []).append(
-                Review(row["answered_at"], Rating(row["rating"]), row["client_review_id"])
-            )
-        apply_reviews(
-            session,
-            user=user,
-            reviews=answered,
-            item_modules=touched,
-            model=model,
-            parameter_set_id=parameter_set_id,
-            stored={i: item[-len(STATE_COLUMNS) :] for i, item in items.items()},
-            marked=True,  # by _lock_and_stored
-        )
-        new_logs = [logged[c] for c in fresh if c in logged]
-        _write_statements(session, user, new_logs, items, modules, now)
-        session.commit()
-        db = session.connection()
-        if any(c not in logged for c in fresh):  # taken by another upload meanwhile
-            logged = {cid: Logged.of(log) for cid, log in _stored(db, user, ids).items()}
 
-    # Accepted outcomes are what is stored, so a retry reports exactly the same.
-    keys = {
-        item.id: {"answer": item.answer, "explanation": item.explanation} for item in items.values()
-    }
-    keys |= _answer_keys(db, {log.item_id for log in logged.values()} - set(keys))
-    for outcome in outcomes:
-        if outcome.status == "pending":
-            log = logged[outcome.id or ""]
-            outcome.status, outcome.item_id = "accepted", log.item_id
-            outcome.rating, outcome.correct = log.rating, log.correct
-            outcome.feedback = keys.get(log.item_id)
-    return outcomes
+def _apply(
+    session: Session,
+    user: User,
+    new: list[dict[str, Any]],
+    new_logs: list[Logged],
+    items: dict[int, Row[Any]],
+    modules: dict[int, tuple[str, int]],
+    now: dt.datetime,
+) -> None:
+    """The memory states and xAPI statements of the answers just stored (no commit)."""
+    model, parameter_set_id = model_for(session, user=user)
+    answered: dict[int, list[Review]] = {}
+    for row in new:
+        answered.setdefault(row["item_id"], []).append(
+            Review(row["answered_at"], Rating(row["rating"]), row["client_review_id"])
+        )
+    apply_reviews(
+        session,
+        user=user,
+        reviews=answered,
+        item_modules={item_id: items[item_id].module_id for item_id in answered},
+        model=model,
+        parameter_set_id=parameter_set_id,
+        stored={i: item[-len(STATE_COLUMNS) :] for i, item in items.items()},
+        marked=True,  # by _lock
+    )
+    _write_statements(session, user, new_logs, items, modules, now)
 
 
 _LOGS = cast(Table, ReviewLog.__table__)
@@ -238,17 +273,15 @@ _STORED = select(ReviewLog.__table__).where(
 )
 
 
-def _lock_and_stored(db: Connection, user: User, ids: Sequence[str]) -> dict[str, Row[Any]]:
-    """Lock the learner (one upload per learner at a time: two uploads replaying the
-    same item concurrently would each miss the other's review, and the last to write
-    would store a stale state), then read which of these answers are stored already.
+def _lock(db: Connection, user: User) -> None:
+    """One upload per learner at a time: two uploads replaying the same item concurrently
+    would each miss the other's review, and the last to write would store a stale state.
 
     The lock is the UPDATE that marks the learner for planning, which an upload's new
-    states need anyway (rolled back with the rest when nothing is stored). Two
-    statements: under READ COMMITTED a read joined to the lock would see the rows of
+    states need anyway (rolled back with the rest when nothing is stored). It is a
+    statement of its own: under READ COMMITTED a read joined to it would see the rows of
     before the wait, and miss the answers of the upload it waited for (its retry)."""
     replanning.mark_users(db, [user.id])
-    return _stored(db, user, ids)
 
 
 def _stored(db: Connection, user: User, ids: Sequence[str]) -> dict[str, Row[Any]]:

@@ -15,7 +15,6 @@ from api import create_app
 from api.clock import FixedClock
 from api.config import Config
 from api.models import MemoryState, ReviewLog, User
-from api.services.reviews import _lock_and_stored
 from scheduler.memory import MemoryModel
 from scheduler.types import Rating, Review
 from tests import factories
@@ -24,6 +23,7 @@ from tests.conftest import PROJECT_ID, auth
 from tests.databases import migrated_engine
 
 T0 = factories.T0
+LATER = T0 + dt.timedelta(days=30)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -33,8 +33,8 @@ def committed(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:
         yield engine
 
 
-def race(engine: Engine, learner, bodies: list[dict]) -> list[dict]:
-    config = Config(
+def _config() -> Config:
+    return Config(
         environment="test",
         database_url="sqlite://",
         firebase_project_id=PROJECT_ID,
@@ -42,9 +42,11 @@ def race(engine: Engine, learner, bodies: list[dict]) -> list[dict]:
         log_level="WARNING",
         log_json=False,
     )
+
+
+def race(engine: Engine, learner, bodies: list[dict]) -> list[dict]:
     clients = [
-        create_app(config, bind=engine, clock=FixedClock(T0 + dt.timedelta(days=30))).test_client()
-        for _ in bodies
+        create_app(_config(), bind=engine, clock=FixedClock(LATER)).test_client() for _ in bodies
     ]
     start = threading.Barrier(len(bodies))
     results: list[dict] = [{}] * len(bodies)
@@ -140,11 +142,15 @@ def test_an_upload_that_waited_for_the_lock_sees_what_the_other_stored(
                 correct=True,
             )
         )
-        seen: dict = {}
+        client = create_app(
+            _config(), bind=committed, clock=FixedClock(T0 + dt.timedelta(days=30))
+        ).test_client()
+        answered: dict = {}
 
         def retry() -> None:
-            with committed.connect() as waiting:
-                seen.update(_lock_and_stored(waiting, learner, ["r-1"]))
+            body = {"reviews": [first]}
+            response = client.post("/learn/reviews", json=body, headers=auth(learner))
+            answered.update(response.get_json())
 
         thread = threading.Thread(target=retry)
         thread.start()
@@ -152,4 +158,12 @@ def test_an_upload_that_waited_for_the_lock_sees_what_the_other_stored(
         assert thread.is_alive()
         holder.commit()
         thread.join(timeout=10)
-    assert set(seen) == {"r-1"}
+    [outcome] = answered["results"]
+    assert (outcome["status"], outcome["rating"]) == ("accepted", 3)
+    with Session(committed) as session:
+        logs = session.scalar(select(func.count()).select_from(ReviewLog))
+        # The first try (here, the holder) stores the state: the retry applied nothing.
+        states = session.scalar(
+            select(func.count()).select_from(MemoryState).where(MemoryState.item_id == items[0].id)
+        )
+    assert (logs, states) == (1, 0)

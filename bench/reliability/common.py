@@ -253,7 +253,9 @@ class ReviewLoad:
             )
             response = conn.getresponse()
             payload = response.read()
-        except OSError as exc:
+        except (OSError, http.client.HTTPException) as exc:
+            # A response cut off after its status line (a worker killed between sending its
+            # headers and its body: IncompleteRead) never reached the phone either.
             return f"connection error ({exc.__class__.__name__})"
         finally:
             conn.close()

@@ -92,11 +92,11 @@ def record_reviews(
             conflict=["user_id", "client_review_id"],
             returning=["id", "client_review_id"],
         )
+        for log_id, client_id in inserted:
+            logged[client_id] = Logged(log_id, **_logged_fields(fresh[client_id]))
         new = [fresh[client_id] for _, client_id in inserted]
-        for (log_id, client_id), row in zip(inserted, new, strict=True):
-            logged[client_id] = Logged(log_id, **_logged_fields(row))
         if new:
-            new_logs = [logged[row["client_review_id"]] for row in new]
+            new_logs = [logged[client_id] for _, client_id in inserted]
             _apply(session, user, new, new_logs, items, modules, now)
             session.commit()
             db = session.connection()

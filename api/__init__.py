@@ -45,6 +45,7 @@ from api.resources.team_space.routes import blp as team_space_blp
 from api.resources.teams.routes import blp as teams_blp
 from api.resources.users.routes import blp as users_blp
 from api.resources.xapi.routes import blp as xapi_blp
+from api.services.shown import KeptItems
 
 API_TITLE = "Bitewise API"
 API_VERSION = "0.1.0"
@@ -96,6 +97,7 @@ def create_app(
     app.extensions["bitewise.clock"] = clock or SystemClock()
     app.extensions["bitewise.firebase"] = init_firebase_app(config)
     app.extensions["bitewise.media"] = make_store(config)
+    app.extensions["bitewise.shown"] = KeptItems()
     Database().init_app(app, bind)
 
     api = BitewiseApi(

@@ -12,6 +12,7 @@ from api.clock import Clock
 from api.config import Config
 from api.db import Database
 from api.media.store import MediaStore
+from api.services.shown import KeptItems
 
 
 def session() -> Session:
@@ -30,6 +31,11 @@ def firebase_app() -> firebase_admin.App:
 
 def media_store() -> MediaStore:
     return current_app.extensions["bitewise.media"]
+
+
+def kept_items() -> KeptItems:
+    """The items this app has shown already (``api.services.shown``)."""
+    return current_app.extensions["bitewise.shown"]
 
 
 def config() -> Config:

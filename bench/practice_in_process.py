@@ -39,7 +39,8 @@ from bench.practice_load import database_url  # noqa: E402
 
 PIECES = {
     "api.auth": ["authenticate"],
-    "api.services.practice": ["practice_history", "_recent", "items_to_show"],
+    "api.services.practice": ["practice_history", "_recent"],
+    "api.services.shown": ["KeptItems.items_to_show"],
     # Where the caller looks them up: reviews imported apply_reviews by name.
     "api.services.reviews": ["_write_statements", "_practisable_items", "apply_reviews"],
     "api.services.memory": ["rebuild_states"],
@@ -52,8 +53,10 @@ def timed(spent: collections.Counter[str]) -> None:
 
     for module_name, names in PIECES.items():
         module = importlib.import_module(module_name)
-        for name in names:
-            original = getattr(module, name)
+        for dotted in names:
+            *owner_path, name = dotted.split(".")
+            owner = functools.reduce(getattr, owner_path, module)
+            original = getattr(owner, name)
 
             def wrapper(*args: Any, __f=original, __n=name, **kwargs: Any) -> Any:
                 started = time.perf_counter()
@@ -62,7 +65,7 @@ def timed(spent: collections.Counter[str]) -> None:
                 finally:
                     spent[__n] += time.perf_counter() - started
 
-            setattr(module, name, functools.wraps(original)(wrapper))
+            setattr(owner, name, functools.wraps(original)(wrapper))
 
 
 def main() -> None:
@@ -74,6 +77,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--profile", type=int, metavar="N", help="also run cProfile and print its top N functions"
+    )
+    parser.add_argument(
+        "--callers", metavar="PATTERN", help="with --profile: who calls the functions matching it"
     )
     args = parser.parse_args()
     os.environ.setdefault("DATABASE_URL", database_url(True))
@@ -147,6 +153,8 @@ def main() -> None:
         stats = pstats.Stats(profiler)
         stats.sort_stats("tottime").print_stats(args.profile)
         stats.sort_stats("cumulative").print_stats(args.profile)
+        if args.callers:
+            stats.print_callers(args.callers)
 
 
 if __name__ == "__main__":

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Row, and_, bindparam, func, literal, null, select, union
 from sqlalchemy.orm import Session
@@ -26,8 +25,9 @@ from api.models import (
 )
 from api.services import application
 from api.services.memory import MEMORY_COLUMNS, model_for
+from api.services.shown import KeptItems, items_to_show
 from scheduler import practice, progress
-from scheduler.columns import Columns
+from scheduler.columns import Columns, Loaded
 from scheduler.history import Answer, History, ItemInfo, Setback, Settings, Study, memories
 from scheduler.memory import MemoryModel
 from scheduler.practice import PACE_ANSWERS
@@ -220,46 +220,27 @@ _PRACTICE_ROWS = _LEARNER_ITEMS.with_only_columns(
     MemoryState.difficulty,
     epoch(MemoryState.last_review_at),
     MemoryState.reps,
+    Module.version,
     maintain_column_froms=True,
 )
 
 
 def practice_history(
     session: Session, *, user: User, now: dt.datetime, model: MemoryModel
-) -> History:
+) -> tuple[History, dict[int, int]]:
     """``learner_history`` for a decision: the items met as arrays (``Columns``), straight
-    from the rows, without a Python object per item (every "practise now" runs this)."""
+    from the rows, without a Python object per item (every "practise now" runs this); and
+    each item's content version (its module's), which ``items_to_show`` keys by."""
     # Fetched at once: iterating a result fetches row by row, a driver call each.
-    rows = session.connection().execute(
-        _PRACTICE_ROWS, {"user_id": user.id, "organization_id": user.organization_id}
+    rows = (
+        session.connection()
+        .execute(_PRACTICE_ROWS, {"user_id": user.id, "organization_id": user.organization_id})
+        .all()
     )
-    columns = Columns.of_loaded(rows.all(), model)
+    versions = {row[0]: row[9] for row in rows}
+    columns = Columns.of_loaded(cast(list[Loaded], [row[:9] for row in rows]), model)
     answers, setbacks = _recent(session, user=user, now=now)
-    return History(items=(), answers=answers, setbacks=setbacks, columns=columns)
-
-
-_SHOWN = (
-    select(
-        Item.id,
-        Item.revision,
-        Item.kind,
-        Item.prompt,
-        Item.options,
-        Item.answer,
-        Item.module_id,
-        Module.title,
-    )
-    .join(Module, Module.id == Item.module_id)
-    .where(Item.id.in_(bindparam("item_ids", expanding=True)))
-)
-
-
-def items_to_show(session: Session, item_ids: Sequence[int]) -> dict[int, tuple[Row[Any], str]]:
-    """The chosen items (what a phone shows of them) with their module titles, one query."""
-    if not item_ids:
-        return {}
-    rows = session.connection().execute(_SHOWN, {"item_ids": list(item_ids)}).all()
-    return {row.id: (row, row.title) for row in rows}
+    return History(items=(), answers=answers, setbacks=setbacks, columns=columns), versions
 
 
 @dataclass(frozen=True)
@@ -271,20 +252,32 @@ class PracticeSession:
 
 
 def next_practice(
-    session: Session, *, user: User, minutes: float | None, now: dt.datetime
+    session: Session,
+    *,
+    user: User,
+    minutes: float | None,
+    now: dt.datetime,
+    kept: KeptItems | None = None,
 ) -> PracticeSession:
-    """Load the history, ask ``scheduler.practice.practice_set``, show what it chose."""
+    """Load the history, ask ``scheduler.practice.practice_set``, show what it chose (from
+    ``kept``, the app's items already shown, where it holds them)."""
     organization = organization_of(session, user)
     model, _ = model_for(session, user=user)
+    history, versions = practice_history(session, user=user, now=now, model=model)
     chosen = practice.practice_set(
-        practice_history(session, user=user, now=now, model=model),
+        history,
         settings=settings_of(organization),
         zone=user.time_zone,
         now=now,
         model=model,
         minutes=minutes,
     )
-    shown = items_to_show(session, [pick.item_id for pick in chosen.picks])
+    chosen_ids = [pick.item_id for pick in chosen.picks]
+    shown = (
+        items_to_show(session, chosen_ids)
+        if kept is None
+        else kept.items_to_show(session, chosen_ids, versions=versions)
+    )
     return PracticeSession(
         picks=[(pick, *shown[pick.item_id]) for pick in chosen.picks],
         due_now=chosen.due_now,

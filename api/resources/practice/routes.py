@@ -99,7 +99,11 @@ class Practice(MethodView):
     def get(self, minutes: float | None = None) -> Response:
         """What should I practise now? (answers are not included)"""
         chosen = practice.next_practice(
-            deps.session(), user=current_user(), minutes=minutes, now=deps.now()
+            deps.session(),
+            user=current_user(),
+            minutes=minutes,
+            now=deps.now(),
+            kept=deps.kept_items(),
         )
         return jsonify(practice_set_body(chosen))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import marshmallow as ma
@@ -9,8 +10,11 @@ from marshmallow import validate
 
 from api.input_guard import unstorable
 from api.models import ItemKind
-from api.resources.common import Id, Out, UtcDateTime
+from api.resources.common import MAX_ID, Id, Out, UtcDateTime
 from api.services.reviews import Rejected
+
+_REVIEW_KEYS = frozenset({"id", "item_id", "answered_at", "duration_ms", "answer", "confidence"})
+_PLAIN_REVIEW_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 class ReviewInSchema(ma.Schema):
@@ -42,6 +46,34 @@ class ReviewInSchema(ma.Schema):
             raise ma.ValidationError(why)
         return data
 
+    def load_plain(self, data: Any) -> dict[str, Any] | None:
+        """What ``load`` returns for a review in the form every phone sends (exact types,
+        known keys, nothing to convert but the time), or None to let ``load`` decide.
+        Marshmallow's walk through the schema was a sixth of an upload's CPU; this accepts
+        a subset of what ``load`` accepts and returns the same
+        (``test_a_plain_review_loads_as_marshmallow_loads_it``)."""
+        if type(data) is not dict or not data.keys() <= _REVIEW_KEYS or unstorable(data):
+            return None
+        review_id, item_id = data.get("id"), data.get("item_id")
+        answer, answered_at = data.get("answer"), data.get("answered_at")
+        duration = data.get("duration_ms")
+        if not (
+            type(review_id) is str
+            and _PLAIN_REVIEW_ID.fullmatch(review_id)
+            and type(item_id) is int
+            and 1 <= item_id <= MAX_ID
+            and type(answer) is dict
+            and type(answered_at) is str
+            and (duration is None or (type(duration) is int and 0 <= duration <= 3_600_000))
+            and data.get("confidence") in (None, "sure", "unsure")
+        ):
+            return None
+        try:
+            moment = self.fields["answered_at"].deserialize(answered_at)
+        except ma.ValidationError:
+            return None
+        return data | {"answered_at": moment, "answer": dict(answer)}
+
 
 class EachOnItsOwn(ma.fields.Nested):
     """A list whose elements are validated one by one: a bad one is reported, not fatal."""
@@ -52,9 +84,10 @@ class EachOnItsOwn(ma.fields.Nested):
         if not isinstance(value, list):
             raise ma.ValidationError("Must be a list.")
         loaded: list = []
+        plain = getattr(self.schema, "load_plain", lambda _: None)
         for index, element in enumerate(value):
             try:
-                loaded.append(self.schema.load(element, many=False))
+                loaded.append(plain(element) or self.schema.load(element, many=False))
             except ma.ValidationError as error:
                 review_id = element.get("id") if isinstance(element, dict) else None
                 loaded.append(

@@ -99,8 +99,7 @@ def _plan_chunk(
     ids = [learner["id"] for learner in learners]
     due = due_summary(session, ids, now)
     recaps = _recaps(session, ids, now)
-    booked = reminder_context.booked(session, learners, now)
-    engagement = reminder_context.engagement(session, learners, now)
+    booked, engagement = reminder_context.pushes(session, learners, now)
     prompts = _open_prompts(session, ids)
     coming = _coming(session, ids, now)
     rows_out: list[dict[str, Any]] = []

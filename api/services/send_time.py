@@ -43,8 +43,7 @@ class SendTimeCheck:
         users = {row.user_id for row in batch}
         self.learners = reminder_context.learners_by_id(session, list(users), now)
         present = list(self.learners.values())
-        self.booked = reminder_context.booked(session, present, now)
-        self.engagement = reminder_context.engagement(session, present, now)
+        self.booked, self.engagement = reminder_context.pushes(session, present, now)
         practice = [row.user_id for row in batch if row.kind == "practice"]
         self.due = due_summary(session, practice, now) if practice else {}
         prompt_ids = [row.payload["prompt_id"] for row in batch if row.kind in PROMPT_KINDS]

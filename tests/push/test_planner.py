@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from api.models import MemoryState, Notification, RecapLog, ReminderPreferences
 from api.services.planner import plan_reminders
-from tests.factories import DeviceFactory
+from tests.factories import DeviceFactory, NotificationFactory
 from tests.push.helpers import MONDAY_10_BERLIN, learner_with_due
 
 
@@ -119,3 +119,44 @@ def test_the_report_counts_only_what_this_run_inserted(db: Session) -> None:
     report = plan_reminders(db, now=MONDAY_10_BERLIN)
     assert report.planned["practice"] == 0
     assert len([n for n in planned(db) if n.kind == "practice"]) == 1
+
+
+def _sent(learner, days_ago: int, *, opened_at_local: dt.time | None = None) -> None:
+    """A practice push sent ``days_ago`` days before Monday at 09:30 Berlin time."""
+    berlin = ZoneInfo("Europe/Berlin")
+    day = MONDAY_10_BERLIN.astimezone(berlin).date() - dt.timedelta(days=days_ago)
+    sent = dt.datetime.combine(day, dt.time(9, 30), berlin).astimezone(dt.UTC)
+    opened = (
+        None
+        if opened_at_local is None
+        else dt.datetime.combine(day, opened_at_local, berlin).astimezone(dt.UTC)
+    )
+    NotificationFactory(
+        user=learner,
+        kind="practice",
+        dedupe_key=f"practice:{day}",
+        send_at=sent,
+        sent_at=sent,
+        opened_at=opened,
+        status="sent",
+    )
+
+
+def test_a_learner_who_ignores_pushes_is_left_alone_for_days(db: Session) -> None:
+    learner = learner_with_due(db, due=5)
+    for days_ago in (3, 2, 1):  # Friday, Saturday, Sunday: none opened
+        _sent(learner, days_ago)
+    plan_reminders(db, now=MONDAY_10_BERLIN)
+    [note] = [n for n in planned(db) if n.kind == "practice" and n.status == "pending"]
+    # Three ignored in a row: the next one waits two days after the last (Sunday).
+    assert note.send_at.astimezone(ZoneInfo("Europe/Berlin")).date() == dt.date(2026, 3, 3)
+
+
+def test_a_push_goes_at_the_hour_the_learner_opens_them(db: Session) -> None:
+    learner = learner_with_due(db, due=5)
+    for days_ago in (3, 2):  # opened at 14:10 twice: 14:00 is their hour
+        _sent(learner, days_ago, opened_at_local=dt.time(14, 10))
+    plan_reminders(db, now=MONDAY_10_BERLIN)
+    [note] = [n for n in planned(db) if n.kind == "practice" and n.status == "pending"]
+    local = note.send_at.astimezone(ZoneInfo("Europe/Berlin"))
+    assert (local.date(), local.time()) == (dt.date(2026, 3, 2), dt.time(14, 0))

@@ -63,13 +63,11 @@ class KeptItems:
                 missing.append(item_id)
             else:
                 shown[item_id] = kept
-        if not missing:
-            return shown
-        rows = session.connection().execute(_SHOWN, {"item_ids": missing}).all()
-        if len(self._kept) + len(rows) > self.limit:
+        read = items_to_show(session, missing)
+        if len(self._kept) + len(read) > self.limit:
             self._kept.clear()
-        for row in rows:
+        for item_id, (row, title) in read.items():
             # Kept under the version read now: an edit committed since the learner's items
             # were read shows already, and is kept where the next request will look.
-            shown[row.id] = self._kept[(row.id, row.version)] = (row, row.title)
+            shown[item_id] = self._kept[(item_id, row.version)] = (row, title)
         return shown

@@ -10,17 +10,11 @@ import marshmallow as ma
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api.resources.practice.schemas import ReviewInSchema
+from api.resources.practice.schemas import REVIEW_EXAMPLE, ReviewInSchema
 
 SCHEMA = ReviewInSchema()
-PLAIN = {
-    "id": "3f1c2a9e-0b6d-4c1e-9d2a-7e5b8c4f1a20",
-    "item_id": 42,
-    "answered_at": "2026-11-30T08:15:00.250+01:00",
-    "duration_ms": 9500,
-    "answer": {"selected": [1]},
-    "confidence": "sure",
-}
+# The spec's example, with a fraction of a second and an offset to convert.
+PLAIN = REVIEW_EXAMPLE | {"answered_at": "2026-11-30T08:15:00.250+01:00"}
 # Near the edges of every field: types one step off, limits, other time forms.
 VALUES = {
     "id": st.sampled_from(["r-1", "a" * 64, "a" * 65, "", "r 1", "r-1\n", "r-\x00", 7, None]),

@@ -2,7 +2,7 @@
 
 Run after bench/practice_load.py has seeded its database (``bitewise_bench``):
     .venv/bin/python bench/practice_in_process.py [--scenario practice|reviews] [-n 400]
-        [--profile 40]
+        [--profile 40] [--piece api.services.membership:resolve_member ...]
 
 Plays the load generator's cohort learners through Flask's test client against that
 database and prints wall time, the app's CPU time and SQL statements per request, then
@@ -48,10 +48,10 @@ PIECES = {
 }
 
 
-def timed(spent: collections.Counter[str]) -> None:
+def timed(spent: collections.Counter[str], pieces: dict[str, list[str]]) -> None:
     import importlib
 
-    for module_name, names in PIECES.items():
+    for module_name, names in pieces.items():
         module = importlib.import_module(module_name)
         for dotted in names:
             *owner_path, name = dotted.split(".")
@@ -81,10 +81,21 @@ def main() -> None:
     parser.add_argument(
         "--callers", metavar="PATTERN", help="with --profile: who calls the functions matching it"
     )
+    parser.add_argument(
+        "--piece",
+        action="append",
+        default=[],
+        metavar="MODULE:NAME",
+        help="also time this function (dotted within its module, as PIECES names them)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("DATABASE_URL", database_url(True))
     spent: collections.Counter[str] = collections.Counter()
-    timed(spent)
+    pieces = {module: list(names) for module, names in PIECES.items()}
+    for piece in args.piece:
+        module, _, name = piece.partition(":")
+        pieces.setdefault(module, []).append(name)
+    timed(spent, pieces)
     from api import create_app, heap
     from api.dev_tokens import emulator_id_token
     from bench.load.generate import request_for

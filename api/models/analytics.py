@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base, UTCDateTime, bigpk, intpk
+from api.models.organization import member_key
 
 
 class AnalyticsRelease(Base):
@@ -42,12 +43,15 @@ class XapiStatement(Base):
     """
 
     __tablename__ = "xapi_statements"
-    __table_args__ = (Index("ix_xapi_statements_org_stored", "organization_id", "stored_at", "id"),)
+    __table_args__ = (
+        Index("ix_xapi_statements_org_stored", "organization_id", "stored_at", "id"),
+        member_key("xapi_statements"),
+    )
 
     id: Mapped[bigpk]
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    organization_id: Mapped[int] = mapped_column()
     statement_id: Mapped[str] = mapped_column(String(36), unique=True)
     verb: Mapped[str] = mapped_column(String(12))  # completed|answered|tried|voided
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(index=True)
     stored_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     statement: Mapped[dict[str, Any]] = mapped_column()

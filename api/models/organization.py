@@ -7,7 +7,15 @@ import enum
 import secrets
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Integer, String, UniqueConstraint, literal
+from sqlalchemy import (
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    String,
+    UniqueConstraint,
+    literal,
+)
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from api.db import Base, UTCDateTime, intpk, str200
@@ -78,7 +86,11 @@ class User(Base):
     """A member of one organization. Invited users exist before they first sign in."""
 
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("organization_id", "email"),)
+    __table_args__ = (
+        UniqueConstraint("organization_id", "email"),
+        # What member_key refers to.
+        UniqueConstraint("id", "organization_id", name="uq_users_id_organization_id"),
+    )
 
     id: Mapped[intpk]
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
@@ -110,3 +122,22 @@ class User(Base):
 
     organization: Mapped[Organization] = relationship()
     team: Mapped[Team | None] = relationship()
+
+
+def member_key(table: str) -> ForeignKeyConstraint:
+    """A row's learner and organization as one foreign key: the row's organization is
+    its learner's, checked by the database.
+
+    For the tables written on every answer and every planned push (the review log, memory
+    states, xAPI statements, the outbox) it replaces a key on each column. A key on
+    ``organization_id`` alone had every write in an organization lock its one row
+    (``FOR KEY SHARE``), and cost as much again as the rest of the insert's checks: 100,000
+    pushes inserted in 3.1-3.2 s with both keys, 2.3-2.8 s with this one (PostgreSQL 15,
+    ``bench/README.md``). A row without a learner (``user_id`` NULL, a voided xAPI
+    statement) is not checked.
+    """
+    return ForeignKeyConstraint(
+        ["user_id", "organization_id"],
+        ["users.id", "users.organization_id"],
+        name=f"fk_{table}_member",
+    )

@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base, UTCDateTime, bigpk, intpk
+from api.models.organization import member_key
 
 
 class ReviewLog(Base):
@@ -30,11 +31,12 @@ class ReviewLog(Base):
         Index("ix_review_logs_user_item_time", "user_id", "item_id", "answered_at"),
         Index("ix_review_logs_user_time", "user_id", "answered_at"),
         Index("ix_review_logs_org_time", "organization_id", "answered_at"),
+        member_key("review_logs"),
     )
 
     id: Mapped[bigpk]
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    organization_id: Mapped[int] = mapped_column()
+    user_id: Mapped[int] = mapped_column()
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
     item_revision: Mapped[int] = mapped_column(Integer)
     client_review_id: Mapped[str] = mapped_column(String(64))
@@ -54,11 +56,12 @@ class MemoryState(Base):
     __table_args__ = (
         Index("ix_memory_states_user_module", "user_id", "module_id"),
         Index("ix_memory_states_org_module", "organization_id", "module_id"),
+        member_key("memory_states"),
     )
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    organization_id: Mapped[int] = mapped_column()
     module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"))
     stability: Mapped[float] = mapped_column(Float)
     difficulty: Mapped[float] = mapped_column(Float)

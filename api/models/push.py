@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.db import Base, UTCDateTime, bigpk, intpk
-from api.models.organization import User
+from api.models.organization import User, member_key
 
 
 class Device(Base):
@@ -73,11 +73,12 @@ class Notification(Base):
         ),
         Index("ix_notifications_org_status", "organization_id", "status"),
         Index("ix_notifications_user_sent", "user_id", "sent_at"),
+        member_key("notifications"),
     )
 
     id: Mapped[bigpk]
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    organization_id: Mapped[int] = mapped_column()
+    user_id: Mapped[int] = mapped_column()
     kind: Mapped[str] = mapped_column(String(20))
     dedupe_key: Mapped[str] = mapped_column(String(80))
     payload: Mapped[dict[str, Any]] = mapped_column()

@@ -141,12 +141,14 @@ def reset(engine, *, everyone: bool) -> None:
     with engine.begin() as connection:
         if everyone:
             connection.execute(text("DELETE FROM notifications"))
-            connection.execute(text("UPDATE users SET plan_at = NULL"))
+            # As after the upgrade that brought planning by change: everyone unset.
+            connection.execute(text("DELETE FROM learner_planning"))
+            connection.execute(text("INSERT INTO learner_planning (user_id) SELECT id FROM users"))
         else:
             connection.execute(
                 text(
-                    "UPDATE users SET plan_at = NULL, plan_epoch = plan_epoch + 1 "
-                    "WHERE id % 100 = 0"
+                    "UPDATE learner_planning SET plan_at = NULL, plan_epoch = plan_epoch + 1 "
+                    "WHERE user_id % 100 = 0"
                 )
             )
         connection.execute(text("DELETE FROM planner_slices"))
@@ -154,7 +156,7 @@ def reset(engine, *, everyone: bool) -> None:
         # As after the seed: the first runs by workers start from tables vacuumed and
         # analyzed, like the one-process first run, not from 200,000 dead rows a learner.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE notifications, users"))
+            connection.execute(text("VACUUM ANALYZE notifications, users, learner_planning"))
 
 
 def timed_run(engine, label: str, now: dt.datetime, chunk: int) -> None:

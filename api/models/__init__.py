@@ -24,6 +24,7 @@ from api.models.organization import Organization, Role, Team, User
 from api.models.practice import MemoryState, ParameterSet, RecapLog, ReviewLog
 from api.models.push import (
     Device,
+    LearnerPlanning,
     Notification,
     PlannerSlice,
     ReminderPreferences,
@@ -41,6 +42,7 @@ __all__ = [
     "EnrollmentStatus",
     "Item",
     "ItemKind",
+    "LearnerPlanning",
     "Lesson",
     "LessonProgress",
     "MediaAsset",

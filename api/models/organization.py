@@ -109,10 +109,6 @@ class User(Base):
     # Set when the person had their data deleted: the row stays only as an anonymous
     # tombstone so that group figures (enrollments, completions) stay true.
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    # Planning by change (api.services.replanning): when the planner next looks at this
-    # learner (unset: at its next run), and a counter every change bumps.
-    plan_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
-    plan_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Not columns: the FSRS weights in force for this learner and their parameter set's id
     # (0 and None: the defaults), loaded with the member at sign-in
     # (api.services.memory.with_weights_in_force) so that a request needs no query for

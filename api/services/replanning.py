@@ -1,11 +1,11 @@
 """Marking learners for planning when something that planning reads has changed.
 
-The planner plans only the learners whose ``users.plan_at`` has come (or is unset) and
-then stores the next moment ``scheduler.replanning`` finds. Any change to what it reads
-sets ``plan_at`` back to unset here, so the next run plans them, and bumps
-``plan_epoch``: a planner that read the learner before the change then leaves their
-``plan_at`` alone (it writes only where the epoch is still the one it read), so a change
-during a run is never lost.
+The planner plans only the learners whose ``learner_planning.plan_at`` has come (or is
+unset) and then stores the next moment ``scheduler.replanning`` finds. Any change to what
+it reads sets ``plan_at`` back to unset here (writing the learner's row if they have
+none yet), so the next run plans them, and bumps ``plan_epoch``: a planner that read the
+learner before the change then leaves their ``plan_at`` alone (it writes only where the
+epoch is still the one it read), so a change during a run is never lost.
 
 Changes through the ORM are found by a flush hook (below); the few bulk statements that
 write what planning reads (memory states, device registrations) call ``mark_users``.
@@ -13,17 +13,20 @@ write what planning reads (memory states, device registrations) call ``mark_user
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, bindparam, event, inspect, select, update
+from sqlalchemy import Connection, Select, Table, event, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
 
+from api.db import insert_for
 from api.models import (
     ApplicationPrompt,
     Device,
     Enrollment,
     Item,
+    LearnerPlanning,
     MemoryState,
     Module,
     Notification,
@@ -57,41 +60,51 @@ _ORGANIZATION_COLUMNS: dict[type, tuple[str, ...]] = {
 _MODULE_COLUMNS: dict[type, tuple[str, ...]] = {Module: ("status",), Item: ("retired_at",)}
 
 
-def _unplanned() -> dict[str, Any]:
-    return {"plan_at": None, "plan_epoch": User.plan_epoch + 1}
+_PLANNING = cast(Table, LearnerPlanning.__table__)
 
 
-# Built once: every review upload runs it.
-_MARK_USERS = (
-    update(User)
-    .where(User.id.in_(bindparam("ids", expanding=True)))
-    .values(**_unplanned())
-    .execution_options(synchronize_session=False)
-)
+# Built once per database: every review upload runs it.
+@functools.cache
+def _unplanned(dialect: str) -> Any:
+    """An upsert of learners' rows that unsets ``plan_at`` and bumps ``plan_epoch``."""
+    return insert_for(dialect, _PLANNING).on_conflict_do_update(
+        index_elements=["user_id"],
+        set_={"plan_at": None, "plan_epoch": _PLANNING.c.plan_epoch + 1},
+    )
+
+
+def _connection(connection: Connection | Session) -> Connection:
+    return connection if isinstance(connection, Connection) else connection.connection()
 
 
 def mark_users(connection: Connection | Session, user_ids: Collection[int]) -> None:
-    """Plan these learners at the next run (in the caller's transaction)."""
+    """Plan these learners at the next run (in the caller's transaction). The learner's
+    row stays locked until the transaction ends (``api.services.reviews._lock``)."""
     if user_ids:
-        connection.execute(_MARK_USERS, {"ids": sorted(user_ids)})
+        db = _connection(connection)
+        db.execute(_unplanned(db.dialect.name), [{"user_id": i} for i in sorted(set(user_ids))])
+
+
+def _mark_selected(connection: Connection | Session, users: Select[Any]) -> None:
+    db = _connection(connection)
+    db.execute(_unplanned(db.dialect.name).from_select(["user_id"], users))
 
 
 def mark_organizations(connection: Connection | Session, organization_ids: Collection[int]) -> None:
     if organization_ids:
-        connection.execute(
-            update(User)
-            .where(User.organization_id.in_(sorted(organization_ids)))
-            .values(**_unplanned()),
-            execution_options={"synchronize_session": False},
+        _mark_selected(
+            connection,
+            select(User.id).where(User.organization_id.in_(sorted(organization_ids))),
         )
 
 
 def mark_modules(connection: Connection | Session, module_ids: Collection[int]) -> None:
     if module_ids:
-        enrolled = select(Enrollment.user_id).where(Enrollment.module_id.in_(sorted(module_ids)))
-        connection.execute(
-            update(User).where(User.id.in_(enrolled)).values(**_unplanned()),
-            execution_options={"synchronize_session": False},
+        _mark_selected(
+            connection,
+            select(Enrollment.user_id)
+            .where(Enrollment.module_id.in_(sorted(module_ids)))
+            .distinct(),
         )
 
 
@@ -110,8 +123,7 @@ def _mark_after_flush(session: Session, _flush: UOWTransaction) -> None:
         if kind in _LEARNER_ROWS:
             users.add(instance.user_id)
         elif kind is User:
-            # A new user's plan_at is unset already.
-            if instance not in session.new and _changed(instance, _WATCHED_COLUMNS[User]):
+            if instance in session.new or _changed(instance, _WATCHED_COLUMNS[User]):
                 users.add(instance.id)
         elif kind in _WATCHED_COLUMNS:
             if instance in session.new or _changed(instance, _WATCHED_COLUMNS[kind]):

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from api.models import MemoryState, ReviewLog, User
+from api.models import LearnerPlanning, MemoryState, ReviewLog
 from api.resources.practice.routes import batch_result_body
 from api.resources.practice.schemas import ReviewBatchResultSchema, ReviewBatchSchema
 from api.services.reviews import record_reviews
@@ -283,9 +283,17 @@ def test_an_upload_marks_its_learner_for_planning_and_a_rejected_one_does_not(
 
     def planned() -> tuple:
         db.expire_all()
-        return db.execute(select(User.plan_at, User.plan_epoch).where(User.id == learner.id)).one()
+        return db.execute(
+            select(LearnerPlanning.plan_at, LearnerPlanning.plan_epoch).where(
+                LearnerPlanning.user_id == learner.id
+            )
+        ).one()
 
-    db.execute(update(User).where(User.id == learner.id).values(plan_at=planned_at))
+    db.execute(
+        update(LearnerPlanning)
+        .where(LearnerPlanning.user_id == learner.id)
+        .values(plan_at=planned_at)
+    )
     db.commit()
     before = planned()
     late = review(items[0], clock.now() - dt.timedelta(days=400))  # rejected: too old

@@ -9,7 +9,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.models import Item, MemoryState, Notification, Organization, ReminderPreferences, User
+from api.models import (
+    Item,
+    LearnerPlanning,
+    MemoryState,
+    Notification,
+    Organization,
+    ReminderPreferences,
+    User,
+)
 from api.services import planner, replanning
 from api.services.devices import register_device
 from api.services.planner import plan_reminders
@@ -29,7 +37,7 @@ def kinds(db: Session, learner: User) -> list[str]:
 
 def plan_at(db: Session, learner: User) -> dt.datetime | None:
     db.expire_all()
-    return db.scalar(select(User.plan_at).where(User.id == learner.id))
+    return db.scalar(select(LearnerPlanning.plan_at).where(LearnerPlanning.user_id == learner.id))
 
 
 def test_a_learner_with_nothing_new_is_not_looked_at_again(db: Session) -> None:

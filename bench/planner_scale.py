@@ -71,6 +71,8 @@ def seed(url: str, learners: int, now: dt.datetime) -> None:
                 for u in range(1, learners + 1)
             ),
         )
+        # Each learner marked for planning, as registering the phone below would.
+        copy_rows(cur, "learner_planning", "user_id", (f"{u}\n" for u in range(1, learners + 1)))
         copy_rows(
             cur,
             "enrollments",

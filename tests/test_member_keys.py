@@ -91,16 +91,20 @@ def test_a_learners_row_under_another_organization_is_refused(
 ) -> None:
     learner = UserFactory()
     other = OrganizationFactory()
-    item = ItemFactory(lesson__module__organization=learner.organization)
+    # An item each: a memory state's key is (learner, item), and a second state of the same
+    # pair would be refused for that alone.
+    own, foreign, nobodys = (
+        ItemFactory(lesson__module__organization=learner.organization) for _ in range(3)
+    )
     db.flush()
 
-    model, values = row(learner.id, learner.organization_id, item)
+    model, values = row(learner.id, learner.organization_id, own)
     db.execute(insert(model), [values])  # the learner's own organization: stored
 
-    model, values = row(learner.id, other.id, item)
+    model, values = row(learner.id, other.id, foreign)
     with pytest.raises(IntegrityError), db.begin_nested():
         db.execute(insert(model), [values])
 
-    model, values = row(learner.id + 10_000, learner.organization_id, item)
-    with pytest.raises(IntegrityError), db.begin_nested():  # nobody's
+    model, values = row(learner.id + 10_000, learner.organization_id, nobodys)
+    with pytest.raises(IntegrityError), db.begin_nested():
         db.execute(insert(model), [values])

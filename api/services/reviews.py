@@ -279,9 +279,9 @@ def _lock(db: Connection, user: User) -> None:
 
     The lock is the write that marks the learner for planning (their row of
     ``learner_planning``), which an upload's new states need anyway (rolled back with the
-    rest when nothing is stored). It is a
-    statement of its own: under READ COMMITTED a read joined to it would see the rows of
-    before the wait, and miss the answers of the upload it waited for (its retry)."""
+    rest when nothing is stored). It is a statement of its own: under READ COMMITTED a
+    read joined to it would see the rows of before the wait, and miss the answers of the
+    upload it waited for (its retry)."""
     replanning.mark_users(db, [user.id])
 
 

@@ -6,6 +6,8 @@ window of 08:30-17:30 stays 08:30-17:30 across daylight-saving changes.
 - Only working days that are not holidays, on or after the end of a pause.
 - Inside the daily window and outside quiet hours (e.g. lunch).
 - At most ``max_per_day`` pushes on a local day, and never two of one kind.
+- Two pushes at least ``MIN_GAP`` apart: a practice reminder and a recap wanted at the
+  same moment would otherwise buzz the phone twice in one second.
 - Prefer the local hours at which the learner opened pushes before.
 - A learner who ignored the last pushes is pushed less often: after 3 unopened pushes in
   a row, one every 2 days; after 4, every 3; up to a week apart; and on such a day one
@@ -33,6 +35,7 @@ HORIZON_DAYS = 14
 IGNORED_BEFORE_BACKOFF = 3
 MIN_OPENS_FOR_PREFERENCE = 2
 _LEAD = dt.timedelta(seconds=5)
+MIN_GAP = dt.timedelta(hours=2)
 # A push planned afresh for within this of now is sent now.
 _SEND_SLACK = dt.timedelta(minutes=1)
 
@@ -86,13 +89,16 @@ def plan_push(
     engagement: Engagement,
     booked: Mapping[dt.date, Collection[str]],
     not_before: dt.date | None = None,
+    busy: Collection[dt.datetime] = (),
 ) -> Planned | None:
     """The next moment to send a push of ``kind``, or None within the horizon.
 
     ``booked`` holds, per local day, the kinds already planned or sent that day;
-    ``not_before`` is the first local day the push may go out.
+    ``not_before`` is the first local day the push may go out; ``busy`` the moments of
+    the learner's other pushes still waiting (the last one sent is in ``engagement``).
     """
     now = ensure_utc(now)
+    taken = sorted({*busy, *([engagement.last_sent_at] if engagement.last_sent_at else [])})
     zone = ZoneInfo(rules.zone)
     today = now.astimezone(zone).date()
     earliest_day = _backoff_day(engagement, zone)
@@ -111,7 +117,7 @@ def plan_push(
             or len(kinds) >= cap
         ):
             continue
-        moment = _moment(day, now, rules, engagement, zone)
+        moment = _moment(day, now, rules, engagement, zone, taken)
         if moment is not None:
             end = _local(day, rules.window_end, zone)
             return Planned(kind=kind, local_day=day, send_at=moment, expires_at=end)
@@ -152,9 +158,15 @@ def _backoff_day(engagement: Engagement, zone: ZoneInfo) -> dt.date | None:
 
 
 def _moment(
-    day: dt.date, now: dt.datetime, rules: Rules, engagement: Engagement, zone: ZoneInfo
+    day: dt.date,
+    now: dt.datetime,
+    rules: Rules,
+    engagement: Engagement,
+    zone: ZoneInfo,
+    taken: list[dt.datetime],
 ) -> dt.datetime | None:
-    """The first allowed instant of ``day`` after now, at a preferred hour if there is one."""
+    """The first allowed instant of ``day`` after now, at a preferred hour if there is one,
+    and ``MIN_GAP`` clear of the ``taken`` moments (ascending)."""
     start, end = _local(day, rules.window_start, zone), _local(day, rules.window_end, zone)
     earliest = max(start, now + _LEAD)
     if earliest >= end:
@@ -165,10 +177,33 @@ def _moment(
     candidates = [max(_local(day, dt.time(hour), zone), earliest) for hour in preferred]
     candidates = [c for c in candidates if c < end and c.astimezone(zone).hour in preferred]
     for candidate in [*candidates, earliest]:
-        allowed = _outside_quiet(candidate, day, rules, zone)
+        allowed = _allowed(candidate, day, rules, zone, taken)
         if allowed is not None and allowed < end:
             return allowed
     return None
+
+
+def _allowed(
+    moment: dt.datetime, day: dt.date, rules: Rules, zone: ZoneInfo, taken: list[dt.datetime]
+) -> dt.datetime | None:
+    """The first instant from ``moment`` outside the quiet hours and clear of ``taken``:
+    each step only moves it later, so it settles within a step per taken moment."""
+    for _ in range(len(taken) + 1):
+        quiet = _outside_quiet(moment, day, rules, zone)
+        if quiet is None:
+            return None
+        clear = _clear_of(quiet, taken)
+        if clear == quiet:
+            return clear
+        moment = clear
+    return None
+
+
+def _clear_of(moment: dt.datetime, taken: list[dt.datetime]) -> dt.datetime:
+    for other in taken:
+        if abs(moment - other) < MIN_GAP:
+            moment = other + MIN_GAP
+    return moment
 
 
 def _outside_quiet(

@@ -162,7 +162,14 @@ def _plan_learner(
     for kind, payload in _wanted(due.get(user_id), recaps.get(user_id)):
         if kind in waiting:  # one pending push per kind: it is re-checked when sent
             continue
-        planned = plan_push(kind, now=now, rules=rules, engagement=engagement[user_id], booked=days)
+        planned = plan_push(
+            kind,
+            now=now,
+            rules=rules,
+            engagement=engagement[user_id],
+            booked=days,
+            busy=waiting.values(),
+        )
         if planned is None:
             blocked = True
             continue
@@ -182,6 +189,7 @@ def _plan_learner(
             engagement=engagement[user_id],
             booked=days,
             not_before=day,
+            busy=waiting.values(),
         )
         if planned is None:
             blocked = True

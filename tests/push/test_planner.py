@@ -95,6 +95,19 @@ def test_a_module_being_forgotten_gets_a_recap_unless_recently_recapped(db: Sess
     assert [n.user_id for n in planned(db)] == [learner.id]
 
 
+def test_a_practice_reminder_and_a_recap_wanted_together_go_two_hours_apart(
+    db: Session,
+) -> None:
+    learner = learner_with_due(db, due=5)  # enough due for practice, the module half due
+    plan_reminders(db, now=MONDAY_10_BERLIN)
+    practice, recap = planned(db)
+    assert (practice.kind, recap.kind) == ("practice", "recap")
+    assert practice.user_id == recap.user_id == learner.id
+    assert practice.send_at == MONDAY_10_BERLIN + dt.timedelta(seconds=5)
+    assert recap.send_at == practice.send_at + dt.timedelta(hours=2)
+    assert recap.dedupe_key == "recap:2026-03-02"  # the same day: the window allows it
+
+
 def test_the_report_counts_only_what_this_run_inserted(db: Session) -> None:
     """A racing planner's row for the same learner and day is not counted here: the row
     below is one this run cannot see (as a planner on another host inserting at the same

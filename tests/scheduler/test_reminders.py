@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.reminders import Engagement, Rules, at_send, plan_push
+from scheduler.reminders import MIN_GAP, Engagement, Rules, at_send, plan_push
 
 WEEK = frozenset(range(7))
 WORKDAYS = frozenset(range(5))
@@ -182,3 +182,53 @@ def test_at_send_the_push_follows_the_learner_as_they_are_now() -> None:
     )
     full = decide(now_rules, booked={dt.date(2026, 3, 3): {"recap", "apply"}})
     assert not full.send and full.planned.local_day == dt.date(2026, 3, 4)
+
+
+def test_two_pushes_wanted_at_once_go_two_hours_apart() -> None:
+    monday = utc(2026, 3, 2, 9, 0)  # 10:00 Berlin
+    day = dt.date(2026, 3, 2)
+    practice = plan(monday, rules())
+    recap = plan_push(
+        "recap",
+        now=monday,
+        rules=rules(),
+        engagement=Engagement(),
+        booked={day: {"practice"}},
+        busy=[practice.send_at],
+    )
+    assert recap.local_day == day
+    assert recap.send_at - practice.send_at == dt.timedelta(hours=2) == MIN_GAP
+
+
+def test_the_gap_counts_from_the_last_push_sent_and_moves_past_quiet_hours() -> None:
+    monday = utc(2026, 3, 2, 9, 30)  # 10:30 Berlin
+    sent_at_10 = Engagement(last_sent_at=utc(2026, 3, 2, 9, 0))
+    after_gap = plan(monday, rules(), engagement=sent_at_10)
+    assert local(after_gap.send_at, "Europe/Berlin").time() == dt.time(12, 0)
+    # Quiet over lunch: 12:00 is quiet, so the end of the quiet hours.
+    lunch = rules(quiet=(dt.time(12, 0), dt.time(13, 0)))
+    planned = plan(monday, lunch, engagement=sent_at_10)
+    assert local(planned.send_at, "Europe/Berlin").time() == dt.time(13, 0)
+
+
+def test_a_gap_past_the_window_means_the_next_working_day() -> None:
+    friday_late = utc(2026, 3, 6, 15, 0)  # 16:00 Berlin, the window closes at 17:30
+    waiting = utc(2026, 3, 6, 15, 30)  # another push waits for 16:30
+    planned = plan_push(
+        "recap",
+        now=friday_late,
+        rules=rules(),
+        engagement=Engagement(),
+        booked={dt.date(2026, 3, 6): {"practice"}},
+        busy=[waiting],
+    )
+    assert planned.local_day == dt.date(2026, 3, 9)  # Monday
+    assert local(planned.send_at, "Europe/Berlin").time() == dt.time(8, 30)
+
+
+def test_at_send_a_push_right_after_another_waits_for_the_gap() -> None:
+    tuesday = utc(2026, 3, 3, 9, 0)  # 10:00 Berlin
+    just_sent = Engagement(last_sent_at=utc(2026, 3, 3, 8, 30))
+    decision = at_send("recap", now=tuesday, rules=rules(), engagement=just_sent, booked={})
+    assert not decision.send
+    assert decision.planned.send_at == utc(2026, 3, 3, 10, 30)

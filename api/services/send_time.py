@@ -9,6 +9,7 @@ or drop with the reason, in a few queries for the whole batch.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -57,6 +58,10 @@ class SendTimeCheck:
         self.titles = dict(
             session.execute(select(Module.id, Module.title).where(Module.id.in_(modules))).all()
         )
+        # Learners this batch sends a push to: another of theirs in it counts that one as
+        # just sent, so two planned for one moment (before the gap rule, or moved onto
+        # each other) do not go out together.
+        self.sending: set[int] = set()
 
     def verdict(self, row: DuePush) -> tuple[str, Planned | str | None]:
         """("send", None), ("move", Planned) or (status, reason)."""
@@ -81,15 +86,19 @@ class SendTimeCheck:
         others = {
             day: kinds - {row.kind} if day == _day_of(row) else kinds for day, kinds in days.items()
         }
+        engagement = self.engagement[row.user_id]
+        if row.user_id in self.sending:
+            engagement = dataclasses.replace(engagement, last_sent_at=self.now)
         decision = at_send(
             row.kind,
             now=self.now,
             rules=reminder_context.rules_of(learner),
-            engagement=self.engagement[row.user_id],
+            engagement=engagement,
             booked=others,
             not_before=not_before,
         )
         if decision.send:
+            self.sending.add(row.user_id)
             return "send", None
         if decision.planned is not None:
             return "move", decision.planned

@@ -146,6 +146,36 @@ def test_dropping_a_practice_reminder_leaves_other_kinds_alone(
     assert [m["data"]["kind"] for m in standin.accepted] == ["recap"]
 
 
+def test_two_pushes_planned_for_one_moment_go_two_hours_apart(
+    db: Session, dispatcher: Dispatcher, standin: FcmStandIn
+) -> None:
+    """Rows planned before the gap rule (or moved onto each other) are spaced when sent."""
+    learner, push = planned_practice(db)
+    recap = Notification(
+        organization_id=learner.organization_id,
+        user_id=learner.id,
+        kind="recap",
+        dedupe_key="recap:2026-03-03",
+        payload={"kind": "recap", "module_id": 1, "module_title": "Feedback"},
+        send_at=TUESDAY_0830,
+        expires_at=TUESDAY_0830 + dt.timedelta(hours=8),
+        status="pending",
+        attempts=0,
+        fcm_message_ids=[],
+        created_at=MONDAY_EVENING,
+    )
+    db.add(recap)
+    db.flush()
+    dispatcher.run_once()
+    db.expire_all()
+    # Which goes first is the batch's order; one goes now, the other two hours on.
+    [sent] = [db.get(Notification, n.id) for n in (push, recap) if n.status == "sent"]
+    [later] = [db.get(Notification, n.id) for n in (push, recap) if n.status == "pending"]
+    assert [m["data"]["kind"] for m in standin.accepted] == [sent.kind]
+    assert later.send_at == TUESDAY_0830 + dt.timedelta(hours=2)
+    assert later.dedupe_key == f"{later.kind}:2026-03-03"
+
+
 def test_a_postponed_prompt_never_leaves_two_of_its_pushes_pending(
     db: Session, dispatcher: Dispatcher, standin: FcmStandIn
 ) -> None:

@@ -11,11 +11,13 @@ adapted in Python. SQLite, in-process, keeps SQLAlchemy's insert.
 
 Values are what the columns take from SQLAlchemy: aware datetimes (stored as UTC; a naive
 one is refused, as ``UTCDateTime`` does), JSON-able dicts and lists, enums by value.
+orjson writes aware datetimes itself, with their offset, which PostgreSQL reads as the
+same instant: handing each one back to Python for the conversion made dumping 10,000
+planned pushes take 45.6 ms instead of 6.8 ms.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from collections.abc import Sequence
 from typing import Any
@@ -24,7 +26,7 @@ import orjson
 from sqlalchemy import Connection, Table, TextClause, TextualSelect, text
 from sqlalchemy.dialects import postgresql
 
-from api.db import insert_for
+from api.db import UTCDateTime, insert_for
 
 _PG = postgresql.dialect()
 
@@ -43,26 +45,32 @@ def write_rows(
     row. Returns the ``returning`` columns of each row written."""
     if not rows:
         return []
+    columns = tuple(rows[0])
     statement = _statement(
-        db.dialect.name, table, tuple(rows[0]), tuple(conflict), tuple(update), tuple(returning)
+        db.dialect.name, table, columns, tuple(conflict), tuple(update), tuple(returning)
     )
     if db.dialect.name == "postgresql":
+        for name in _instants(table, columns):
+            if any(row[name] is not None and row[name].tzinfo is None for row in rows):
+                raise ValueError(f"naive datetime given to a UTC column ({name})")
         try:
-            document = orjson.dumps(rows, default=_utc, option=orjson.OPT_PASSTHROUGH_DATETIME)
+            document = orjson.dumps(rows, default=_refuse)
         except orjson.JSONEncodeError as error:
-            raise (error.__cause__ or error) from None  # the naive datetime, by name
+            raise (error.__cause__ or error) from None  # the value, by its type
         result = db.execute(statement, {"rows": document.decode()})
     else:
         result = db.execute(statement, list(rows))
     return [tuple(row) for row in result.all()] if returning else []
 
 
-def _utc(value: Any) -> str:
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(dt.UTC).isoformat()
+def _refuse(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} is not a column value")
+
+
+@functools.cache
+def _instants(table: Table, columns: tuple[str, ...]) -> tuple[str, ...]:
+    """The given columns that hold instants (``UTCDateTime``)."""
+    return tuple(name for name in columns if isinstance(table.c[name].type, UTCDateTime))
 
 
 # Built once per table and columns: composing an upsert (its ``excluded`` columns) costs

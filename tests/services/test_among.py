@@ -3,6 +3,7 @@ on PostgreSQL (what psycopg caches), the right rows on both databases."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,3 +25,11 @@ def test_among_finds_exactly_the_ids_given(db: Session) -> None:
     assert sorted(many) == sorted(u.id for u in users) and none == []
     if db.get_bind().dialect.name == "postgresql":
         assert seen[0] == seen[1] == seen[2] and "= ANY" in seen[0]
+
+
+def test_among_takes_integers_only() -> None:
+    """The ids travel as one array literal: a string could smuggle in ids of its own."""
+    with pytest.raises(TypeError):
+        among(User.id, ["1,2"])
+    with pytest.raises(TypeError):
+        among(User.id, [1.5])

@@ -38,7 +38,11 @@ class PreferencesPatchSchema(ma.Schema):
     quiet_start = ma.fields.String(validate=_HH_MM, allow_none=True)
     quiet_end = ma.fields.String(validate=_HH_MM, allow_none=True)
     max_per_day = ma.fields.Integer(
-        validate=validate.Range(0, 10), allow_none=True, metadata={"description": "0: no pushes."}
+        validate=validate.Range(0, 10),
+        allow_none=True,
+        metadata={
+            "description": "0: no pushes. Two pushes on one day go two hours apart at least."
+        },
     )
     paused_until = ma.fields.Date(
         allow_none=True, metadata={"description": "No pushes before this day (holidays)."}

@@ -51,8 +51,11 @@ class _Literal(str):
 
 class _LiteralDumper(Dumper):
     # Sent as an integer[] parameter in text form, which PostgreSQL parses as it would the
-    # binary array. Sent as text and cast in SQL instead, a planning run for 100,000
-    # learners took 400 s instead of 17 s (its statements' time; not looked into further).
+    # binary array, into a constant of the plan. Sent as text and cast in SQL instead, the
+    # array stays an expression, which the executor searches element by element for each
+    # row where it hashes a constant: a planning run for 100,000 learners took 400 s
+    # instead of 17 s, and 5,000 ids against a sequential scan of 100,000 users 20.9 s
+    # instead of 13.5 ms.
     oid = postgres.types["int4"].array_oid
 
     def dump(self, obj: _Literal) -> bytes:

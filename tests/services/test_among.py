@@ -33,3 +33,17 @@ def test_among_takes_integers_only() -> None:
         among(User.id, ["1,2"])
     with pytest.raises(TypeError):
         among(User.id, [1.5])
+
+
+def test_the_ids_reach_postgresql_as_a_constant(db: Session) -> None:
+    """A constant array is hashed when rows are filtered by it; an expression (the ids
+    sent as text and cast in SQL) is searched id by id for every row: 5,000 ids against a
+    scan of 100,000 learners took 20.9 s instead of 13.5 ms."""
+    connection = db.connection()
+    if connection.dialect.name != "postgresql":
+        pytest.skip("SQLite keeps IN")
+    compiled = select(User.id).where(among(User.id, [3, 1, 2])).compile(dialect=connection.dialect)
+    plan = "\n".join(
+        line for (line,) in connection.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params)
+    )
+    assert "'{3,1,2}'::integer[]" in plan

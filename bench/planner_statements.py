@@ -1,0 +1,84 @@
+"""One planning run in one process, and where its time goes, statement by statement.
+
+Run after ``bench/planner_scale.py`` has seeded ``bitewise_bench_planner`` (its database is
+left in place; the same server, ``TEST_POSTGRES_URL``):
+    .venv/bin/python bench/planner_statements.py [--chunk 5000] [--profile 30]
+
+Resets every learner to unplanned (as planner_scale's first run), then times
+``plan_reminders``: wall time, the planner's CPU time, and the time of each statement
+(SQLAlchemy's cursor events), largest first. ``--profile N`` runs it under cProfile
+(CPU time) and prints the N functions with the most time of their own. Alternate two
+checkouts on the same database to compare them (run each checkout's copy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import cProfile
+import datetime as dt
+import pstats
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from api import heap
+from api.db import create_engine_for
+from api.services.planner import plan_reminders
+from bench.outbox_common import SERVER
+from bench.planner_scale import reset
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--chunk", type=int, default=5000)
+    parser.add_argument("--profile", type=int, default=0, help="print this many functions")
+    args = parser.parse_args()
+    heap.settle()  # as `flask --app api worker` does
+    url = make_url(SERVER).set(database="bitewise_bench_planner")
+    engine = create_engine_for(url.render_as_string(hide_password=False))
+    spent: collections.Counter[str] = collections.Counter()
+    runs: collections.Counter[str] = collections.Counter()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def before(conn, cursor, statement, params, context, executemany) -> None:
+        conn.info["started"] = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def after(conn, cursor, statement, params, context, executemany) -> None:
+        key = " ".join(statement.split())[:72]
+        spent[key] += time.perf_counter() - conn.info["started"]
+        runs[key] += 1
+
+    reset(engine, everyone=True)
+    spent.clear()
+    runs.clear()
+    profile = cProfile.Profile(time.process_time) if args.profile else None
+    with Session(engine) as session:
+        wall, cpu = time.perf_counter(), time.process_time()
+        if profile:
+            profile.enable()
+        report = plan_reminders(session, now=dt.datetime.now(dt.UTC), chunk=args.chunk)
+        if profile:
+            profile.disable()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    print(
+        f"{report.learners} learners planned in {wall:.2f} s; the planner's CPU {cpu:.2f} s, "
+        f"statements {sum(spent.values()):.2f} s"
+    )
+    for statement, seconds in spent.most_common(10):
+        print(f"  {seconds:6.2f} s  x{runs[statement]:<4d} {statement}")
+    if profile:
+        pstats.Stats(profile).sort_stats("tottime").print_stats(args.profile)
+
+
+if __name__ == "__main__":
+    main()

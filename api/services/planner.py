@@ -158,45 +158,39 @@ def _plan_learner(
     rules = reminder_context.rules_of(learner)
     days, waiting = booked[user_id]
     rows: list[dict[str, Any]] = []
-    blocked = False
-    for kind, payload in _wanted(due.get(user_id), recaps.get(user_id)):
-        if kind in waiting:  # one pending push per kind: it is re-checked when sent
-            continue
+
+    def book(kind: str, payload: dict[str, Any], not_before: dt.date | None = None) -> bool:
+        """Plan a push of ``kind``, booked among the learner's pushes; False if no moment."""
         planned = plan_push(
             kind,
             now=now,
             rules=rules,
             engagement=engagement[user_id],
             booked=days,
+            not_before=not_before,
             busy=waiting.values(),
         )
         if planned is None:
-            blocked = True
-            continue
+            return False
         days.setdefault(planned.local_day, set()).add(kind)
         waiting[kind] = planned.send_at
         rows.append(_row(learner, planned, payload, now))
+        return True
+
+    blocked = False
+    for kind, payload in _wanted(due.get(user_id), recaps.get(user_id)):
+        if kind in waiting:  # one pending push per kind: it is re-checked when sent
+            continue
+        blocked |= not book(kind, payload)
     for prompt, prompt_text, kind, day in _prompt_pushes(prompts or []):
         if waiting.keys() & {"apply", "follow_up"}:
             # One "try this" or "how did it go?" waiting at a time: two modules
             # finished on one day, or a follow-up still pending after "not yet",
             # must not put two of them on the phone at the same minute.
             break
-        planned = plan_push(
-            kind,
-            now=now,
-            rules=rules,
-            engagement=engagement[user_id],
-            booked=days,
-            not_before=day,
-            busy=waiting.values(),
-        )
-        if planned is None:
+        if not book(kind, _prompt_payload(prompt, prompt_text, kind), not_before=day):
             blocked = True
             continue
-        days.setdefault(planned.local_day, set()).add(kind)
-        waiting[kind] = planned.send_at
-        rows.append(_row(learner, planned, _prompt_payload(prompt, prompt_text, kind), now))
         setattr(prompt, f"{kind}_planned_for", day)
     return rows, blocked
 

@@ -48,6 +48,25 @@ def planned_practice(db: Session):
     return learner, push
 
 
+def recap_due_at_0830(db: Session, learner) -> Notification:
+    """A recap push of the learner's, pending for Tuesday 08:30 like the practice one."""
+    recap = Notification(
+        organization_id=learner.organization_id,
+        user_id=learner.id,
+        kind="recap",
+        dedupe_key="recap:2026-03-03",
+        payload={"kind": "recap", "module_id": 1, "module_title": "Feedback"},
+        send_at=TUESDAY_0830,
+        expires_at=TUESDAY_0830 + dt.timedelta(hours=8),
+        status="pending",
+        attempts=0,
+        fcm_message_ids=[],
+        created_at=MONDAY_EVENING,
+    )
+    db.add(recap)
+    return recap
+
+
 def prefs(db: Session, learner, **values) -> None:
     db.add(ReminderPreferences(user_id=learner.id, **values))
     db.flush()
@@ -121,20 +140,7 @@ def test_dropping_a_practice_reminder_leaves_other_kinds_alone(
     db: Session, dispatcher: Dispatcher, standin: FcmStandIn
 ) -> None:
     learner, push = planned_practice(db)
-    recap = Notification(
-        organization_id=learner.organization_id,
-        user_id=learner.id,
-        kind="recap",
-        dedupe_key="recap:2026-03-03",
-        payload={"kind": "recap", "module_id": 1, "module_title": "Feedback"},
-        send_at=TUESDAY_0830,
-        expires_at=TUESDAY_0830 + dt.timedelta(hours=8),
-        status="pending",
-        attempts=0,
-        fcm_message_ids=[],
-        created_at=MONDAY_EVENING,
-    )
-    db.add(recap)
+    recap = recap_due_at_0830(db, learner)
     # The learner practised: only one item is still due.
     for state in db.scalars(select(MemoryState).where(MemoryState.user_id == learner.id)):
         state.fsrs_due_at = TUESDAY_0830 + dt.timedelta(days=10)
@@ -151,20 +157,7 @@ def test_two_pushes_planned_for_one_moment_go_two_hours_apart(
 ) -> None:
     """Rows planned before the gap rule (or moved onto each other) are spaced when sent."""
     learner, push = planned_practice(db)
-    recap = Notification(
-        organization_id=learner.organization_id,
-        user_id=learner.id,
-        kind="recap",
-        dedupe_key="recap:2026-03-03",
-        payload={"kind": "recap", "module_id": 1, "module_title": "Feedback"},
-        send_at=TUESDAY_0830,
-        expires_at=TUESDAY_0830 + dt.timedelta(hours=8),
-        status="pending",
-        attempts=0,
-        fcm_message_ids=[],
-        created_at=MONDAY_EVENING,
-    )
-    db.add(recap)
+    recap = recap_due_at_0830(db, learner)
     db.flush()
     dispatcher.run_once()
     db.expire_all()

@@ -32,7 +32,12 @@ STALE_DEVICE_AFTER = dt.timedelta(days=60)
 
 
 def active_states(ids: Sequence[int]) -> Select[Any]:
-    """Memory states of items the learner still practises (enrolled, published, in force)."""
+    """Memory states of items the learner still practises (enrolled, published, in force).
+
+    The enrollments are narrowed to ``ids`` as well as the states: PostgreSQL does not
+    carry the states' condition across the join, and hashed every enrollment of every
+    learner for each chunk's read (100,000 of them took 22-36 ms of a 62-70 ms read for
+    5,000 learners; at a million, ten times that, for every chunk of the pass)."""
     return (
         select(MemoryState)
         .join(Item, Item.id == MemoryState.item_id)
@@ -43,6 +48,7 @@ def active_states(ids: Sequence[int]) -> Select[Any]:
         )
         .where(
             among(MemoryState.user_id, ids),
+            among(Enrollment.user_id, ids),
             Item.retired_at.is_(None),
             Module.status == ModuleStatus.PUBLISHED,
             Enrollment.status != EnrollmentStatus.WITHDRAWN,

@@ -102,9 +102,7 @@ def _plan_chunk(
     session: Session, ids: list[int], now: dt.datetime, report: PlanReport
 ) -> dict[int, dt.datetime]:
     """Plan these learners; when to look at each again (those left out: not given)."""
-    found = reminder_context.load_learners(
-        session, learners_stmt(now).where(among(User.id, ids)).order_by(User.id)
-    )
+    found = reminder_context.load_learners(session, learners_stmt(ids, now).order_by(User.id))
     learners = reminder_context.usable(found)
     report.skipped += len(found) - len(learners)
     ids = [learner["id"] for learner in learners]

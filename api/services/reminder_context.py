@@ -25,11 +25,15 @@ ENGAGEMENT_WINDOW = dt.timedelta(days=60)
 logger = logging.getLogger("bitewise.planner")
 
 
-def learners_stmt(now: dt.datetime) -> Select[Any]:
-    """Signed-in learners with a phone seen lately, with their reminder preferences
-    (their organization's defaults come from ``load_learners``)."""
+def learners_stmt(ids: Sequence[int], now: dt.datetime) -> Select[Any]:
+    """Those of ``ids`` who are signed-in learners with a phone seen lately, with their
+    reminder preferences (their organization's defaults come from ``load_learners``).
+    The phones are narrowed to ``ids`` too: otherwise PostgreSQL hashed every learner's
+    phone for each chunk (100,000 of them, 15 ms of a 43 ms read of 5,000 learners)."""
     has_device = exists().where(
-        Device.user_id == User.id, Device.last_seen_at >= now - STALE_DEVICE_AFTER
+        Device.user_id == User.id,
+        among(Device.user_id, ids),
+        Device.last_seen_at >= now - STALE_DEVICE_AFTER,
     )
     return (
         select(
@@ -45,7 +49,7 @@ def learners_stmt(now: dt.datetime) -> Select[Any]:
             ReminderPreferences.paused_until,
         )
         .outerjoin(ReminderPreferences, ReminderPreferences.user_id == User.id)
-        .where(User.firebase_uid.is_not(None), has_device)
+        .where(among(User.id, ids), User.firebase_uid.is_not(None), has_device)
     )
 
 
@@ -109,7 +113,7 @@ def usable(learners: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def learners_by_id(
     session: Session, ids: Sequence[int], now: dt.datetime
 ) -> dict[int, dict[str, Any]]:
-    found = load_learners(session, learners_stmt(now).where(among(User.id, ids)))
+    found = load_learners(session, learners_stmt(ids, now))
     return {learner["id"]: learner for learner in usable(found)}
 
 

@@ -43,11 +43,18 @@ RECAP_SPACING = dt.timedelta(days=3)
 # - no parallel workers within a query: the planner's parallelism is its workers' slices,
 #   and a chunk's reads of memory states ran as parallel sequential scans that cost more
 #   than one process doing them (192 against 238-262 ms for 5,000 learners, alone);
-# - no JIT compilation: it cost about 30 ms of those reads each chunk (234 against 257-274).
+# - no JIT compilation: it cost about 30 ms of those reads each chunk (234 against 257-274);
+# - no sequential scans: every read here is of the chunk's learners, by index. Statistics
+#   lag behind a table the run fills itself (a first pass inserts two pushes a learner;
+#   autovacuum analyzes at most once a minute, if it runs at all), and with a table of
+#   pushes last analyzed empty, PostgreSQL read all of it for each chunk's 5,000
+#   learners: a pass quadratic in the population (2,000,000 pushes, 286 ms a chunk,
+#   against 9 ms through the index).
 _CHUNK_SETTINGS = text(
     "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
     " set_config('max_parallel_workers_per_gather', '0', true),"
-    " set_config('jit', 'off', true)"
+    " set_config('jit', 'off', true),"
+    " set_config('enable_seqscan', 'off', true)"
 )
 logger = logging.getLogger("bitewise.planner")
 

@@ -12,6 +12,8 @@ them, as a review or a new preference does). Then the first run and the 1 % run 
 by 2 worker processes claiming the planner's slices (``api.services.planner_slices``),
 as ``flask --app api worker`` processes do, each from tables vacuumed after the reset; a
 worker run reports its wall time and its planning time (the processes' start-up left out).
+``--reuse`` skips the seeding and the one-process runs and runs the worker runs on the
+database as the last run left it: alternate two checkouts on one database with it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from api import heap
@@ -35,7 +38,7 @@ from api.services.planner import plan_reminders
 from api.services.planner_slices import SLICES, claim_slice, finish_slice
 from bench.in_process import insert_module
 from bench.load.seed import copy_rows
-from bench.outbox_common import fresh_database, libpq_url
+from bench.outbox_common import SERVER, fresh_database, libpq_url
 
 ITEMS = 20
 
@@ -188,18 +191,31 @@ def main() -> None:
     parser.add_argument(
         "--gc-default", action="store_true", help="leave the garbage collector as Python sets it"
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the database a run before seeded (its learners; --learners is ignored) "
+        "and run only the worker runs: to alternate two checkouts on one database",
+    )
     args = parser.parse_args()
     if not args.gc_default:
         heap.settle()  # as `flask --app api worker` does
     now = dt.datetime.now(dt.UTC)
-    engine = fresh_database("bitewise_bench_planner")
-    started = time.perf_counter()
-    seed(libpq_url(engine.url), args.learners, now)
-    print(f"# seeded {args.learners} learners in {time.perf_counter() - started:.0f} s")
-    timed_run(engine, "first run", now, args.chunk)
-    timed_run(engine, "second run, a minute on", now + dt.timedelta(minutes=1), args.chunk)
-    reset(engine, everyone=False)
-    timed_run(engine, "1 % changed, two minutes on", now + dt.timedelta(minutes=2), args.chunk)
+    if args.reuse:
+        engine = create_engine_for(
+            make_url(SERVER).set(database="bitewise_bench_planner").render_as_string(False)
+        )
+        with engine.connect() as connection:
+            args.learners = connection.execute(text("SELECT count(*) FROM users")).scalar_one()
+    else:
+        engine = fresh_database("bitewise_bench_planner")
+        started = time.perf_counter()
+        seed(libpq_url(engine.url), args.learners, now)
+        print(f"# seeded {args.learners} learners in {time.perf_counter() - started:.0f} s")
+        timed_run(engine, "first run", now, args.chunk)
+        timed_run(engine, "second run, a minute on", now + dt.timedelta(minutes=1), args.chunk)
+        reset(engine, everyone=False)
+        timed_run(engine, "1 % changed, two minutes on", now + dt.timedelta(minutes=2), args.chunk)
     for workers in () if args.no_workers else [int(n) for n in args.workers.split(",")]:
         reset(engine, everyone=True)
         first, first_planning = by_workers(engine, now, workers, args.chunk)

@@ -9,6 +9,13 @@ Resets every learner to unplanned (as planner_scale's first run), then times
 (SQLAlchemy's cursor events), largest first. ``--profile N`` runs it under cProfile
 (CPU time) and prints the N functions with the most time of their own. Alternate two
 checkouts on the same database to compare them (run each checkout's copy).
+
+``--scans`` then plans the run's last chunk again under ``EXPLAIN ANALYZE`` (rolled back)
+and prints every table a statement reads from end to end, with the rows it read: a chunk's
+read of a table that grows with the population (every learner's phone, every enrollment,
+every push) is a cost paid once per chunk for the whole population, which a million
+learners turns into the pass's largest. Marked ``<-- population`` when it read more than
+ten rows per learner of the chunk.
 """
 
 from __future__ import annotations
@@ -21,16 +28,17 @@ import pstats
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from api import heap
 from api.db import create_engine_for
-from api.services.planner import plan_reminders
+from api.services.planner import _CHUNK_SETTINGS, PlanReport, _plan_chunk, plan_reminders
 from bench.outbox_common import SERVER
 from bench.planner_scale import reset
 
@@ -41,6 +49,7 @@ def main() -> None:
     )
     parser.add_argument("--chunk", type=int, default=5000)
     parser.add_argument("--profile", type=int, default=0, help="print this many functions")
+    parser.add_argument("--scans", action="store_true", help="then list whole-table reads")
     args = parser.parse_args()
     heap.settle()  # as `flask --app api worker` does
     url = make_url(SERVER).set(database="bitewise_bench_planner")
@@ -78,6 +87,49 @@ def main() -> None:
         print(f"  {seconds:6.2f} s  x{runs[statement]:<4d} {statement}")
     if profile:
         pstats.Stats(profile).sort_stats("tottime").print_stats(args.profile)
+    if args.scans:
+        with engine.connect() as connection:
+            users = connection.execute(text("SELECT max(id) FROM users")).scalar_one()
+        print_scans(engine, list(range(max(1, users - args.chunk + 1), users + 1)))
+
+
+def print_scans(engine: Engine, ids: list[int]) -> None:
+    """Each statement of planning ``ids`` (as ``_plan_chunk`` runs them), and the tables
+    it read whole."""
+    statements: list[tuple[str, Any]] = []
+
+    def capture(conn, cursor, statement, params, context, executemany):
+        statements.append((statement, params))
+        return statement, params
+
+    with Session(engine) as session:
+        session.execute(_CHUNK_SETTINGS)
+        event.listen(engine, "before_cursor_execute", capture, retval=True)
+        try:
+            _plan_chunk(session, ids, dt.datetime.now(dt.UTC), PlanReport())
+        finally:
+            event.remove(engine, "before_cursor_execute", capture)
+        session.rollback()
+    print(f"whole-table reads planning {len(ids)} learners:")
+    with engine.connect() as connection:
+        cursor = connection.connection.dbapi_connection.cursor()
+        for statement, params in statements:
+            if params and isinstance(params, list):  # executemany: not explained
+                continue
+            connection.execute(_CHUNK_SETTINGS)
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, params)
+            plan = cursor.fetchone()[0][0]
+            connection.rollback()
+            print(f"  {plan['Execution Time']:7.1f} ms  {' '.join(statement.split())[:72]}")
+            for node in _nodes(plan["Plan"]):
+                if node["Node Type"] == "Seq Scan":
+                    read = node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
+                    mark = "  <-- population" if read > 10 * len(ids) else ""
+                    print(f"             seq scan of {node['Relation Name']}: {read} rows{mark}")
+
+
+def _nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
+    return [node, *(n for child in node.get("Plans", []) for n in _nodes(child))]
 
 
 if __name__ == "__main__":

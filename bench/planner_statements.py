@@ -38,7 +38,8 @@ from sqlalchemy.orm import Session
 
 from api import heap
 from api.db import create_engine_for
-from api.services.planner import _CHUNK_SETTINGS, PlanReport, _plan_chunk, plan_reminders
+from api.db_among import reads_by_ids
+from api.services.planner import PlanReport, _plan_chunk, plan_reminders
 from bench.outbox_common import SERVER
 from bench.planner_scale import reset
 
@@ -103,7 +104,7 @@ def print_scans(engine: Engine, ids: list[int]) -> None:
         return statement, params
 
     with Session(engine) as session:
-        session.execute(_CHUNK_SETTINGS)
+        reads_by_ids(session)
         event.listen(engine, "before_cursor_execute", capture, retval=True)
         try:
             _plan_chunk(session, ids, dt.datetime.now(dt.UTC), PlanReport())
@@ -111,15 +112,15 @@ def print_scans(engine: Engine, ids: list[int]) -> None:
             event.remove(engine, "before_cursor_execute", capture)
         session.rollback()
     print(f"whole-table reads planning {len(ids)} learners:")
-    with engine.connect() as connection:
-        cursor = connection.connection.dbapi_connection.cursor()
+    with Session(engine) as session:
         for statement, params in statements:
             if params and isinstance(params, list):  # executemany: not explained
                 continue
-            connection.execute(_CHUNK_SETTINGS)
+            reads_by_ids(session)
+            cursor = session.connection().connection.dbapi_connection.cursor()
             cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, params)
             plan = cursor.fetchone()[0][0]
-            connection.rollback()
+            session.rollback()
             print(f"  {plan['Execution Time']:7.1f} ms  {' '.join(statement.split())[:72]}")
             for node in _nodes(plan["Plan"]):
                 if node["Node Type"] == "Seq Scan":

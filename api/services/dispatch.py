@@ -33,6 +33,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.clock import Clock
+from api.db_among import reads_by_ids
 from api.models import Device, Notification, User
 from api.push.gateway import Failure, PushGateway, PushMessage, SendResult, StreamingGateway
 from api.push.messages import render
@@ -123,6 +124,7 @@ class Dispatcher:
             report.claimed = len(batch)
             if not batch:
                 return report
+            reads_by_ids(session)  # the batch's learners, phones, pushes and states
             devices = self._devices(session, {row.user_id for row in batch}, now)
             fresh = SendTimeCheck(session, batch, now)
             for row in batch:

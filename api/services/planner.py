@@ -19,7 +19,7 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, bindparam, case, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from api.db_among import among
+from api.db_among import among, reads_by_ids
 from api.db_rows import write_rows
 from api.models import (
     ApplicationPrompt,
@@ -36,26 +36,6 @@ from scheduler.reminders import Planned, plan_push
 from scheduler.replanning import CEILING, next_planning
 
 RECAP_SPACING = dt.timedelta(days=3)
-# For each chunk's transaction on PostgreSQL, in one round trip:
-# - custom plans: psycopg prepares statements it runs often, and PostgreSQL then switches
-#   to a generic plan, which for "user_id = ANY(<2,000 ids>)" scans whole tables (90 ms a
-#   chunk became 7 s); each chunk's queries are planned for its own ids;
-# - no parallel workers within a query: the planner's parallelism is its workers' slices,
-#   and a chunk's reads of memory states ran as parallel sequential scans that cost more
-#   than one process doing them (192 against 238-262 ms for 5,000 learners, alone);
-# - no JIT compilation: it cost about 30 ms of those reads each chunk (234 against 257-274);
-# - no sequential scans: every read here is of the chunk's learners, by index. Statistics
-#   lag behind a table the run fills itself (a first pass inserts two pushes a learner;
-#   autovacuum analyzes at most once a minute, if it runs at all), and with a table of
-#   pushes last analyzed empty, PostgreSQL read all of it for each chunk's 5,000
-#   learners: a pass quadratic in the population (2,000,000 pushes, 286 ms a chunk,
-#   against 9 ms through the index).
-_CHUNK_SETTINGS = text(
-    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
-    " set_config('max_parallel_workers_per_gather', '0', true),"
-    " set_config('jit', 'off', true),"
-    " set_config('enable_seqscan', 'off', true)"
-)
 logger = logging.getLogger("bitewise.planner")
 
 
@@ -89,8 +69,7 @@ def plan_reminders(
     learners = sorted(session.scalars(due))
     session.commit()
     for start in range(0, len(learners), chunk):
-        if postgres:
-            session.execute(_CHUNK_SETTINGS)
+        reads_by_ids(session)
         # Read again: a learner planned by a racing run meanwhile is left to it.
         rows = session.execute(
             select(LearnerPlanning.user_id, LearnerPlanning.plan_epoch).where(

@@ -16,13 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, case, exists, func, or_, select, text, update
+from sqlalchemy import Table, and_, bindparam, case, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from api.db_among import among, reads_by_ids
 from api.db_rows import write_rows
 from api.models import (
     ApplicationPrompt,
+    Item,
+    ItemKind,
     LearnerPlanning,
     Module,
     Notification,
@@ -30,7 +32,7 @@ from api.models import (
     User,
 )
 from api.services import reminder_context
-from api.services.due import MIN_DUE_FOR_REMINDER, active_states, due_summary, practice_payload
+from api.services.due import MIN_DUE_FOR_REMINDER, active_states, practice_payload
 from api.services.reminder_context import learners_stmt
 from scheduler.reminders import Planned, plan_push
 from scheduler.replanning import CEILING, next_planning
@@ -92,11 +94,9 @@ def _plan_chunk(
     learners = reminder_context.usable(found)
     report.skipped += len(found) - len(learners)
     ids = [learner["id"] for learner in learners]
-    due = due_summary(session, ids, now)
-    recaps = _recaps(session, ids, now)
+    due, recaps, coming = _memory(session, ids, now)
     booked, engagement = reminder_context.pushes(session, learners, now)
     prompts = _open_prompts(session, ids)
-    coming = _coming(session, ids, now)
     rows_out: list[dict[str, Any]] = []
     moments: dict[int, dt.datetime] = {}
     for learner in learners:
@@ -275,60 +275,71 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> list[str]:
 # --- the queries, each over one chunk of learners -------------------------------------
 
 
-def _recaps(session: Session, ids: Sequence[int], now: dt.datetime) -> dict[int, dict[str, Any]]:
-    """Per learner, one module worth a recap: at least half its practised items are due
-    (mean recall near or below the target) and no recap in the last days. The exact
-    check runs when the learner opens it (GET /learn/recaps)."""
-    states = active_states(ids).subquery()
-    recent = select(RecapLog.id).where(
-        RecapLog.user_id == states.c.user_id,
-        RecapLog.module_id == states.c.module_id,
-        RecapLog.studied_at >= now - RECAP_SPACING,
-    )
-    rows = session.execute(
-        select(states.c.user_id, states.c.module_id, Module.title)
-        .join(Module, Module.id == states.c.module_id)
-        .group_by(states.c.user_id, states.c.module_id, Module.title)
-        .where(~exists(recent))
-        .having(
-            func.count() >= 2,
-            2 * func.sum(case((states.c.fsrs_due_at <= now, 1), else_=0)) >= func.count(),
-        )
-        .order_by(states.c.user_id, states.c.module_id)
-    )
-    recaps: dict[int, dict[str, Any]] = {}
-    for user_id, module_id, title in rows:
-        recaps.setdefault(user_id, {"module_id": module_id, "title": title})
-    return recaps
-
-
-def _coming(
+def _memory(
     session: Session, ids: Sequence[int], now: dt.datetime
-) -> dict[int, dict[str, dt.datetime]]:
-    """Per learner, when a practice push becomes wanted (``MIN_DUE_FOR_REMINDER`` items
-    due within a day: the MIN-th earliest due moment, a day before) and when a recap does
-    (the first module with half its items due and no recap within the spacing)."""
-    states = active_states(ids).subquery()
-    by_due = (states.c.fsrs_due_at, states.c.item_id)
-    in_module = (states.c.user_id, states.c.module_id)
+) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]], dict[int, dict[str, dt.datetime]]]:
+    """Per learner, from one read of their memory states: what is due (as
+    ``due_summary``), a module worth a recap, and when each becomes wanted.
+
+    - due: how many items fall due within a day, and the question a push may carry (the
+      most overdue one that can be answered from a notification);
+    - recap: the first module with at least half its practised items due (mean recall
+      near or below the target) and no recap within ``RECAP_SPACING``; the exact check
+      runs when the learner opens it (GET /learn/recaps);
+    - coming: when a practice push becomes wanted (``MIN_DUE_FOR_REMINDER`` items due
+      within a day: the MIN-th earliest due moment, a day before) and when a recap does
+      (the first module with half its items due and no recap within the spacing).
+
+    As three reads (one for each) they joined and sorted the same states three times: a
+    fifth of a first pass's statements."""
+    horizon = now + dt.timedelta(days=1)
+    states = (
+        active_states(ids).add_columns((Item.kind == ItemKind.FREE_RECALL).label("free")).subquery()
+    )
+    user, module, due_at = states.c.user_id, states.c.module_id, states.c.fsrs_due_at
+    by_due = (due_at, states.c.item_id)
+    later = case((due_at > horizon, 1), else_=0)
     ranked = select(
-        states.c.user_id,
-        states.c.module_id,
-        states.c.fsrs_due_at,
-        func.row_number().over(partition_by=states.c.user_id, order_by=by_due).label("nth"),
-        func.row_number().over(partition_by=in_module, order_by=by_due).label("nth_in"),
-        func.count().over(partition_by=in_module).label("of"),
+        user,
+        module,
+        states.c.item_id,
+        due_at,
+        func.row_number().over(partition_by=user, order_by=by_due).label("nth"),
+        func.row_number()
+        .over(partition_by=user, order_by=(later, states.c.free, *by_due))
+        .label("best"),
+        func.sum(1 - later).over(partition_by=user).label("due_day"),
+        func.row_number().over(partition_by=(user, module), order_by=by_due).label("nth_in"),
+        func.count().over(partition_by=(user, module)).label("of"),
+        func.sum(case((due_at <= now, 1), else_=0))
+        .over(partition_by=(user, module))
+        .label("due_now"),
     ).subquery()
+    best = and_(ranked.c.best == 1, ranked.c.due_day > 0)
+    nth = ranked.c.nth == MIN_DUE_FOR_REMINDER
     half = and_(ranked.c.of >= 2, (2 * ranked.c.nth_in - ranked.c.of).in_((0, 1)))
+    recap = and_(ranked.c.nth_in == 1, ranked.c.of >= 2, 2 * ranked.c.due_now >= ranked.c.of)
     rows = session.execute(
         select(
             ranked.c.user_id,
             ranked.c.module_id,
             ranked.c.fsrs_due_at,
-            ranked.c.nth == MIN_DUE_FOR_REMINDER,
+            best,
+            nth,
             half,
-        ).where(or_(ranked.c.nth == MIN_DUE_FOR_REMINDER, half))
-    )
+            recap,
+            ranked.c.due_day,
+            Item.id,
+            Item.kind,
+            Item.prompt,
+            Item.options,
+            Module.title,
+        )
+        .join(Item, Item.id == ranked.c.item_id)
+        .join(Module, Module.id == ranked.c.module_id)
+        .where(or_(best, nth, half, recap))
+        .order_by(ranked.c.user_id, ranked.c.module_id)
+    ).all()
     last_recaps = dict(
         ((user_id, module_id), at)
         for user_id, module_id, at in session.execute(
@@ -337,17 +348,26 @@ def _coming(
             .group_by(RecapLog.user_id, RecapLog.module_id)
         )
     )
+    due: dict[int, dict[str, Any]] = {}
+    recaps: dict[int, dict[str, Any]] = {}
     coming: dict[int, dict[str, dt.datetime]] = defaultdict(dict)
-    for user_id, module_id, due_at, is_nth, is_half in rows:
+    for row in rows:
+        user_id, module_id, at, is_best, is_nth, is_half, is_recap, count = row[:8]
+        last = last_recaps.get((user_id, module_id))
+        if is_best:
+            item_id, kind, prompt, options = row[8:12]
+            item = {"id": item_id, "kind": kind.value, "prompt": prompt, "options": options}
+            due[user_id] = {"count": count, "item": item}
+        if is_recap and last is None and user_id not in recaps:
+            recaps[user_id] = {"module_id": module_id, "title": row[12]}
         mine = coming[user_id]
         if is_nth:
-            mine["due_enough_at"] = due_at - dt.timedelta(days=1)
+            mine["due_enough_at"] = at - dt.timedelta(days=1)
         if is_half:
-            last = last_recaps.get((user_id, module_id))
-            at = max(due_at, last + RECAP_SPACING) if last is not None else due_at
+            at = max(at, last + RECAP_SPACING) if last is not None else at
             if at > now:
                 mine["recap_at"] = min(at, mine.get("recap_at", at))
-    return coming
+    return due, recaps, coming
 
 
 # Rows whose planning epoch moved while this run planned them were changed meanwhile:

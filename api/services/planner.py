@@ -319,30 +319,31 @@ def _memory(
     nth = ranked.c.nth == MIN_DUE_FOR_REMINDER
     half = and_(ranked.c.of >= 2, (2 * ranked.c.nth_in - ranked.c.of).in_((0, 1)))
     recap = and_(ranked.c.nth_in == 1, ranked.c.of >= 2, 2 * ranked.c.due_now >= ranked.c.of)
-    rows = session.execute(
-        select(
-            ranked.c.user_id,
-            ranked.c.module_id,
-            ranked.c.fsrs_due_at,
-            best,
-            nth,
-            half,
-            recap,
-            ranked.c.due_day,
-            Item.id,
-            Item.kind,
-            Item.prompt,
-            Item.options,
-            Module.title,
+    # Core, not the ORM's loading, and ids only: the few items and titles the rows name
+    # are read once below (a chunk's learners share their modules' items), not parsed
+    # again on each of some three rows a learner.
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                ranked.c.user_id,
+                ranked.c.module_id,
+                ranked.c.fsrs_due_at,
+                best,
+                nth,
+                half,
+                recap,
+                ranked.c.due_day,
+                ranked.c.item_id,
+            )
+            .where(or_(best, nth, half, recap))
+            .order_by(ranked.c.user_id, ranked.c.module_id)
         )
-        .join(Item, Item.id == ranked.c.item_id)
-        .join(Module, Module.id == ranked.c.module_id)
-        .where(or_(best, nth, half, recap))
-        .order_by(ranked.c.user_id, ranked.c.module_id)
-    ).all()
+        .all()
+    )
     last_recaps = dict(
         ((user_id, module_id), at)
-        for user_id, module_id, at in session.execute(
+        for user_id, module_id, at in session.connection().execute(
             select(RecapLog.user_id, RecapLog.module_id, func.max(RecapLog.studied_at))
             .where(among(RecapLog.user_id, ids), RecapLog.studied_at >= now - RECAP_SPACING)
             .group_by(RecapLog.user_id, RecapLog.module_id)
@@ -351,15 +352,12 @@ def _memory(
     due: dict[int, dict[str, Any]] = {}
     recaps: dict[int, dict[str, Any]] = {}
     coming: dict[int, dict[str, dt.datetime]] = defaultdict(dict)
-    for row in rows:
-        user_id, module_id, at, is_best, is_nth, is_half, is_recap, count = row[:8]
+    for user_id, module_id, at, is_best, is_nth, is_half, is_recap, count, item_id in rows:
         last = last_recaps.get((user_id, module_id))
         if is_best:
-            item_id, kind, prompt, options = row[8:12]
-            item = {"id": item_id, "kind": kind.value, "prompt": prompt, "options": options}
-            due[user_id] = {"count": count, "item": item}
+            due[user_id] = {"count": count, "item": item_id}
         if is_recap and last is None and user_id not in recaps:
-            recaps[user_id] = {"module_id": module_id, "title": row[12]}
+            recaps[user_id] = {"module_id": module_id}
         mine = coming[user_id]
         if is_nth:
             mine["due_enough_at"] = at - dt.timedelta(days=1)
@@ -367,6 +365,25 @@ def _memory(
             at = max(at, last + RECAP_SPACING) if last is not None else at
             if at > now:
                 mine["recap_at"] = min(at, mine.get("recap_at", at))
+    items = {
+        item_id: {"id": item_id, "kind": kind.value, "prompt": prompt, "options": options}
+        for item_id, kind, prompt, options in session.execute(
+            select(Item.id, Item.kind, Item.prompt, Item.options).where(
+                among(Item.id, {d["item"] for d in due.values()})
+            )
+        )
+    }
+    for summary in due.values():
+        summary["item"] = dict(items[summary["item"]])  # each payload its own
+    titles = dict(
+        session.execute(
+            select(Module.id, Module.title).where(
+                among(Module.id, {r["module_id"] for r in recaps.values()})
+            )
+        ).all()
+    )
+    for recap_of in recaps.values():
+        recap_of["title"] = titles[recap_of["module_id"]]
     return due, recaps, coming
 
 

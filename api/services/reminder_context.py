@@ -69,7 +69,7 @@ def load_learners(session: Session, stmt: Select[Any]) -> list[dict[str, Any]]:
     (the weekdays and holidays were two JSON documents parsed for every learner). An
     organization whose defaults do not parse (written by hand) is logged, and its
     learners come without them: ``usable`` leaves them out, never the whole chunk."""
-    found = [dict(row._mapping) for row in session.execute(stmt)]
+    found = [dict(row._mapping) for row in session.connection().execute(stmt)]
     ids = sorted({learner["organization_id"] for learner in found})
     defaults: dict[int, dict[str, Any]] = {}
     for org_id, start, end, weekdays, max_per_day, holidays in session.execute(

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 def ensure_utc(moment: dt.datetime) -> dt.datetime:
     """``moment`` in UTC. Naive datetimes are refused: their zone would be a guess."""
+    if moment.tzinfo is dt.UTC:  # most are: a planner run asks 5 times a learner
+        return moment
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"naive datetime {moment.isoformat()}: pass an aware UTC datetime")
     return moment.astimezone(dt.UTC)

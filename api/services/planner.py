@@ -290,8 +290,7 @@ def _memory(
       within a day: the MIN-th earliest due moment, a day before) and when a recap does
       (the first module with half its items due and no recap within the spacing).
 
-    As three reads (one for each) they joined and sorted the same states three times: a
-    fifth of a first pass's statements."""
+    As three reads (one for each) they joined and sorted the same states three times."""
     horizon = now + dt.timedelta(days=1)
     states = (
         active_states(ids).add_columns((Item.kind == ItemKind.FREE_RECALL).label("free")).subquery()

@@ -7,7 +7,9 @@ because the table's statistics were taken while it was empty, and every learner'
 enrollment and phone for each chunk, because a join did not narrow them. PostgreSQL counts
 what a transaction reads of each table (``pg_stat_xact_user_tables``): with bystanders
 (learners nobody plans or sends to now) the rows read must stay below theirs, and no
-table may be scanned, which at a test's size PostgreSQL would otherwise choose.
+table may be scanned, which at a test's size PostgreSQL would otherwise choose. (An
+unnarrowed join shows only at scale, where PostgreSQL hashes the whole table instead of
+looking rows up one by one: ``bench/planner_statements.py --scans`` lists such reads.)
 """
 
 from __future__ import annotations

@@ -47,23 +47,25 @@ def learner_with_due(
     ]
     for n, offset in enumerate(offsets):
         item = ItemFactory(lesson=lesson, prompt=f"Question {n}?")
-        due_at = reference + offset
-        db.add(
-            MemoryState(
-                user_id=learner.id,
-                item_id=item.id,
-                organization_id=learner.organization_id,
-                module_id=module.id,
-                stability=5.0,
-                difficulty=5.0,
-                phase=2,
-                step=None,
-                first_review_at=T0,
-                last_review_at=due_at - dt.timedelta(days=5),
-                fsrs_due_at=due_at,
-                reps=3,
-                lapses=0,
-            )
-        )
+        db.add(memory_state(learner, item, due_at=reference + offset))
     db.flush()
     return learner
+
+
+def memory_state(learner, item, *, due_at: dt.datetime) -> MemoryState:
+    """A reviewed state of ``learner`` for ``item``, due at ``due_at``."""
+    return MemoryState(
+        user_id=learner.id,
+        item_id=item.id,
+        organization_id=learner.organization_id,
+        module_id=item.module_id,
+        stability=5.0,
+        difficulty=5.0,
+        phase=2,
+        step=None,
+        first_review_at=T0,
+        last_review_at=due_at - dt.timedelta(days=5),
+        fsrs_due_at=due_at,
+        reps=3,
+        lapses=0,
+    )

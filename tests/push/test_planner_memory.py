@@ -15,14 +15,13 @@ from api.models import Item, ItemKind, MemoryState, RecapLog
 from api.services.due import MIN_DUE_FOR_REMINDER, active_states
 from api.services.planner import RECAP_SPACING, _memory
 from tests.factories import (
-    T0,
     EnrollmentFactory,
     ItemFactory,
     LessonFactory,
     ModuleFactory,
     UserFactory,
 )
-from tests.push.helpers import MONDAY_10_BERLIN
+from tests.push.helpers import MONDAY_10_BERLIN, memory_state
 
 NOW = MONDAY_10_BERLIN
 
@@ -54,30 +53,12 @@ def random_learners(db: Session, rng: random.Random, count: int) -> list[int]:
             for item in rng.sample(items, rng.randint(0, len(items))):
                 # Whole hours, some shared: ties are broken by item id, as the rules say.
                 due_at = NOW + dt.timedelta(hours=rng.choice([-50, -3, -3, 5, 20, 30, 30, 90]))
-                db.add(state(learner.id, item, due_at))
+                db.add(memory_state(learner, item, due_at=due_at))
             if rng.random() < 0.3:
                 ago = dt.timedelta(days=rng.choice([1, 2, 4]))
                 db.add(RecapLog(user_id=learner.id, module_id=module.id, studied_at=NOW - ago))
     db.flush()
     return ids
-
-
-def state(user_id: int, item, due_at: dt.datetime) -> MemoryState:
-    return MemoryState(
-        user_id=user_id,
-        item_id=item.id,
-        organization_id=item.lesson.module.organization_id,
-        module_id=item.module_id,
-        stability=5.0,
-        difficulty=5.0,
-        phase=2,
-        step=None,
-        first_review_at=T0,
-        last_review_at=due_at - dt.timedelta(days=5),
-        fsrs_due_at=due_at,
-        reps=3,
-        lapses=0,
-    )
 
 
 def by_rules(db: Session, ids: list[int]):

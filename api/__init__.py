@@ -45,6 +45,7 @@ from api.resources.team_space.routes import blp as team_space_blp
 from api.resources.teams.routes import blp as teams_blp
 from api.resources.users.routes import blp as users_blp
 from api.resources.xapi.routes import blp as xapi_blp
+from api.services.kept_members import KeptMembers
 from api.services.shown import KeptItems
 
 API_TITLE = "Bitewise API"
@@ -98,7 +99,12 @@ def create_app(
     app.extensions["bitewise.firebase"] = init_firebase_app(config)
     app.extensions["bitewise.media"] = make_store(config)
     app.extensions["bitewise.shown"] = KeptItems()
-    Database().init_app(app, bind)
+    database = Database()
+    database.init_app(app, bind)
+    app.extensions["bitewise.members"] = KeptMembers(
+        enabled=config.kept_members > 0 and database.dialect == "postgresql",
+        limit=config.kept_members,
+    )
 
     api = BitewiseApi(
         spec_kwargs={

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from firebase_admin import auth as firebase_auth
 from flask import g, request
@@ -12,7 +13,10 @@ from flask import g, request
 from api import deps
 from api.errors import DomainError, Forbidden, Unauthorized, Unavailable
 from api.models import Role, User
-from api.services import membership
+from api.services import kept_members, membership, practice
+from api.services.kept_members import Learner, StaleMember, Stamp
+
+T = TypeVar("T")
 
 logger = logging.getLogger("bitewise.auth")
 
@@ -86,15 +90,54 @@ def presents_forged_token() -> bool:
     return False
 
 
-def authenticate(roles: tuple[Role, ...] = (), *, member: bool = True) -> None:
-    """Verify the token; with ``member``, resolve the user and check the role."""
+def authenticate(roles: tuple[Role, ...] = (), *, member: bool = True, kept: bool = False) -> None:
+    """Verify the token; with ``member``, resolve the user and check the role.
+
+    ``kept``: the view takes the member as a ``Learner`` through ``with_learner``, which
+    may be one the app kept from an earlier request (``api.services.kept_members``).
+    """
     claims = verified_claims()
     if not member:
         return
-    user = membership.resolve_member(deps.session(), claims=claims, now=deps.now())
-    g.current_user = user
-    if roles and user.role not in roles:
+    members = deps.kept_members()
+    if kept and members.enabled:
+        if roles:
+            raise RuntimeError("a kept member is for views open to any member")
+        g.kept_learner = members.get(claims["uid"], deps.now())
+        if g.kept_learner is not None:
+            return
+    _read_member(stamped=kept and members.enabled)
+    if roles and current_user().role not in roles:
         raise Forbidden("Your role does not allow this.", code="role_forbidden")
+
+
+def _read_member(*, stamped: bool) -> None:
+    session, claims, now = deps.session(), verified_claims(), deps.now()
+    if stamped:
+        g.current_user, g.member_stamp = kept_members.load_stamped(session, claims=claims, now=now)
+    else:
+        g.current_user = membership.resolve_member(session, claims=claims, now=now)
+
+
+def with_learner(run: Callable[[Learner, Stamp | None], T]) -> T:
+    """``run(learner, stamp)`` for the caller of a view authenticated with ``kept``: a
+    kept learner with the stamp ``run`` checks in its own read (raising ``StaleMember``
+    when it no longer holds), else the member read for this request (and kept, with the
+    stamp of the rows it came from). A stale one is forgotten and the member read again:
+    a role change, an erasure, new settings or weights count from the next request."""
+    members = deps.kept_members()
+    kept = g.pop("kept_learner", None)
+    if kept is not None:
+        try:
+            return run(*kept)
+        except StaleMember:
+            members.forget(kept[0].firebase_uid)
+            _read_member(stamped=True)
+    learner = practice.learner_of(deps.session(), current_user())
+    stamp = g.pop("member_stamp", None)
+    if stamp is not None:
+        members.keep(learner, stamp, deps.now())
+    return run(learner, None)
 
 
 def current_user() -> User:

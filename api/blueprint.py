@@ -17,17 +17,20 @@ ANY_MEMBER: tuple[Role, ...] = ()
 
 
 class Blueprint(flask_smorest.Blueprint):
-    def access(self, roles: tuple[Role, ...] = ANY_MEMBER, *, member: bool = True) -> Callable:
+    def access(
+        self, roles: tuple[Role, ...] = ANY_MEMBER, *, member: bool = True, kept: bool = False
+    ) -> Callable:
         """Require a verified Firebase ID token (and membership, and one of ``roles``).
 
         Put it above the other decorators so that an anonymous caller gets 401 before
-        their body is validated.
+        their body is validated. ``kept``: the view takes the member through
+        ``auth.with_learner`` (any member; the app may keep them between requests).
         """
 
         def decorator(func: Callable) -> Callable:
             @wraps(func)
             def wrapper(*args: Any, **kwargs: Any) -> Any:
-                auth.authenticate(roles, member=member)
+                auth.authenticate(roles, member=member, kept=kept)
                 return func(*args, **kwargs)
 
             wrapper = self.doc(security=[{"bearerAuth": []}])(wrapper)

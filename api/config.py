@@ -71,6 +71,9 @@ class Config:
     # Service-account JSON for firebase-admin (production).
     google_application_credentials: str | None = None
     max_request_bytes: int = 1024 * 1024
+    # Members each process keeps between requests ("practise now"; PostgreSQL only): 0
+    # reads the member on every request (api/services/kept_members.py).
+    kept_members: int = 20_000
     log_level: str = "INFO"
     log_json: bool = True
     # Where clients reach the API (xAPI ids, links); required in production. Empty: the
@@ -128,6 +131,7 @@ class Config:
             firebase_auth_emulator_host=env.get("FIREBASE_AUTH_EMULATOR_HOST") or None,
             google_application_credentials=env.get("GOOGLE_APPLICATION_CREDENTIALS") or None,
             max_request_bytes=_int(env, "BITEWISE_MAX_REQUEST_BYTES", 1024 * 1024),
+            kept_members=_int(env, "BITEWISE_KEPT_MEMBERS", 20_000),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             log_json=env.get("LOG_FORMAT", "json") != "text",
             public_base_url=env.get("PUBLIC_BASE_URL") or "",

@@ -121,6 +121,12 @@ class Database:
             event.listen(self.engine, "before_cursor_execute", _note_write)
         event.listen(self._sessionmaker, "after_begin", _forget_writes)
 
+    @property
+    def dialect(self) -> str:
+        if self.engine is None:
+            raise RuntimeError("Database is not bound to an app")
+        return self.engine.dialect.name
+
     def new_session(self) -> Session:
         if self._sessionmaker is None:
             raise RuntimeError("Database is not bound to an app")

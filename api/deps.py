@@ -12,6 +12,7 @@ from api.clock import Clock
 from api.config import Config
 from api.db import Database
 from api.media.store import MediaStore
+from api.services.kept_members import KeptMembers
 from api.services.shown import KeptItems
 
 
@@ -40,3 +41,8 @@ def kept_items() -> KeptItems:
 
 def config() -> Config:
     return current_app.config["BITEWISE"]
+
+
+def kept_members() -> KeptMembers:
+    """The members this app has read already (``api.services.kept_members``)."""
+    return current_app.extensions["bitewise.members"]

@@ -27,7 +27,7 @@ from scheduler.memory import DEFAULT_WEIGHTS, MemoryModel
 from scheduler.types import Memory, Phase, Rating, Review
 
 
-def _in_force(column: Any) -> ScalarSelect[Any]:
+def in_force(column: Any) -> ScalarSelect[Any]:
     """``column`` of the parameter set in force for ``User``: its own adopted set, else its
     organization's (NULL: the defaults), as a column of a query that loads users."""
     return (
@@ -47,8 +47,8 @@ def _in_force(column: Any) -> ScalarSelect[Any]:
 def with_weights_in_force() -> tuple[ExecutableOption, ...]:
     """Load options for users: the weights in force come in the same round trip."""
     return (
-        with_expression(User.weights_in_force_id, func.coalesce(_in_force(ParameterSet.id), 0)),
-        with_expression(User.weights_in_force, _in_force(ParameterSet.weights)),
+        with_expression(User.weights_in_force_id, func.coalesce(in_force(ParameterSet.id), 0)),
+        with_expression(User.weights_in_force, in_force(ParameterSet.weights)),
     )
 
 
@@ -60,7 +60,7 @@ def model_for(session: Session, *, user: User) -> tuple[MemoryModel, int | None]
     if chosen is None or chosen < 0:  # the user was not loaded with them: ask
         chosen, weights = session.execute(
             select(
-                func.coalesce(_in_force(ParameterSet.id), 0), _in_force(ParameterSet.weights)
+                func.coalesce(in_force(ParameterSet.id), 0), in_force(ParameterSet.weights)
             ).where(User.id == user.id)
         ).one()
     model = MemoryModel(

@@ -23,13 +23,13 @@ from api.models import (
     ReviewLog,
     User,
 )
-from api.services import application
+from api.services import application, kept_members
+from api.services.kept_members import Learner
 from api.services.memory import MEMORY_COLUMNS, model_for
 from api.services.shown import KeptItems, items_to_show
 from scheduler import practice, progress
 from scheduler.columns import Columns, Loaded
 from scheduler.history import Answer, History, ItemInfo, Setback, Settings, Study, memories
-from scheduler.memory import MemoryModel
 from scheduler.practice import PACE_ANSWERS
 from scheduler.timing import local_day_start
 from scheduler.types import Memory, Phase, Rating
@@ -154,8 +154,8 @@ _LATEST = (
 )
 # Today's answers, the latest ones (the pace) and the setbacks at work, in one round trip
 # (the last column tells a setback); UNION drops the answers that are both.
-_ANSWER, _SETBACK = 0, 1
-_RECENT = union(
+_ANSWER, _SETBACK, _STAMP = 0, 1, 2
+_RECENT_BRANCHES = (
     select(*_ANSWERED, literal(_ANSWER)).where(
         ReviewLog.user_id == bindparam("user_id"),
         ReviewLog.answered_at >= bindparam("day_start"),
@@ -163,20 +163,52 @@ _RECENT = union(
     select(_LATEST, literal(_ANSWER)),
     application.SETBACKS.add_columns(null(), null(), null(), literal(_SETBACK)),
 )
+_RECENT = union(*_RECENT_BRANCHES)
+# The same with a kept member's stamp as it is now (item_id: the weights in force,
+# client_review_id: the rows' hash): checking it costs no round trip of its own.
+_RECENT_CHECKED = union(
+    *_RECENT_BRANCHES,
+    kept_members.STAMP_ROW.with_only_columns(
+        kept_members.STAMP_ROW.selected_columns[0],
+        null(),
+        null(),
+        null(),
+        kept_members.STAMP_ROW.selected_columns[1],
+        literal(_STAMP),
+        maintain_column_froms=True,
+    ),
+)
 
 
 def _recent(
-    session: Session, *, user: User, now: dt.datetime
+    session: Session,
+    *,
+    user_id: int,
+    time_zone: str,
+    now: dt.datetime,
+    check: tuple[str, kept_members.Stamp] | None = None,
 ) -> tuple[tuple[Answer, ...], tuple[Setback, ...]]:
-    """Today's answers and the latest 50 (the pace), and the setbacks at work."""
+    """Today's answers and the latest 50 (the pace), and the setbacks at work. ``check``,
+    a kept member's uid and stamp: raises ``StaleMember`` unless the stamp still holds."""
+    parameters: dict[str, Any] = {
+        "user_id": user_id,
+        "day_start": local_day_start(now, zone=time_zone),
+    }
+    if check is not None:
+        parameters["uid"] = check[0]
     rows = (
         session.connection()
-        .execute(
-            _RECENT,
-            {"user_id": user.id, "day_start": local_day_start(now, zone=user.time_zone)},
-        )
+        .execute(_RECENT if check is None else _RECENT_CHECKED, parameters)
         .all()
     )
+    if check is not None:
+        seen = [
+            kept_members.Stamp(weights_id, rows_hash)
+            for weights_id, _, _, _, rows_hash, kind in rows
+            if kind == _STAMP
+        ]
+        if seen != [check[1]]:
+            raise kept_members.StaleMember(check[0])
     ratings = {int(r): r for r in Rating}
     return (
         tuple(
@@ -199,7 +231,7 @@ def learner_history(
     stored states (the replay of their log) and the answers a decision reads (today's,
     and the latest 50 for the pace)."""
     items = learner_items(session, user=user) if items is None else items
-    answers, setbacks = _recent(session, user=user, now=now)
+    answers, setbacks = _recent(session, user_id=user.id, time_zone=user.time_zone, now=now)
     return History(
         items=tuple(ItemInfo(e.item_id, e.module_id, e.position, e.deadline) for e in items),
         studies=tuple(Study(e.item_id, e.studied_at) for e in items if e.studied_at),
@@ -226,20 +258,33 @@ _PRACTICE_ROWS = _LEARNER_ITEMS.with_only_columns(
 
 
 def practice_history(
-    session: Session, *, user: User, now: dt.datetime, model: MemoryModel
+    session: Session,
+    *,
+    learner: Learner,
+    now: dt.datetime,
+    check: kept_members.Stamp | None = None,
 ) -> tuple[History, dict[int, int]]:
     """``learner_history`` for a decision: the items met as arrays (``Columns``), straight
     from the rows, without a Python object per item (every "practise now" runs this); and
-    each item's content version (its module's), which ``items_to_show`` keys by."""
+    each item's content version (its module's), which ``items_to_show`` keys by. With the
+    stamp ``check`` of a kept learner, raises ``StaleMember`` unless it still holds."""
     # Fetched at once: iterating a result fetches row by row, a driver call each.
     rows = (
         session.connection()
-        .execute(_PRACTICE_ROWS, {"user_id": user.id, "organization_id": user.organization_id})
+        .execute(
+            _PRACTICE_ROWS, {"user_id": learner.id, "organization_id": learner.organization_id}
+        )
         .all()
     )
     versions = {row[0]: row[9] for row in rows}
-    columns = Columns.of_loaded(cast(list[Loaded], [row[:9] for row in rows]), model)
-    answers, setbacks = _recent(session, user=user, now=now)
+    answers, setbacks = _recent(
+        session,
+        user_id=learner.id,
+        time_zone=learner.time_zone,
+        now=now,
+        check=None if check is None else (learner.firebase_uid, check),
+    )
+    columns = Columns.of_loaded(cast(list[Loaded], [row[:9] for row in rows]), learner.model)
     return History(items=(), answers=answers, setbacks=setbacks, columns=columns), versions
 
 
@@ -254,22 +299,22 @@ class PracticeSession:
 def next_practice(
     session: Session,
     *,
-    user: User,
+    learner: Learner,
     minutes: float | None,
     now: dt.datetime,
     kept: KeptItems | None = None,
+    check: kept_members.Stamp | None = None,
 ) -> PracticeSession:
     """Load the history, ask ``scheduler.practice.practice_set``, show what it chose (from
-    ``kept``, the app's items already shown, where it holds them)."""
-    organization = organization_of(session, user)
-    model, _ = model_for(session, user=user)
-    history, versions = practice_history(session, user=user, now=now, model=model)
+    ``kept``, the app's items already shown, where it holds them). ``check``: the stamp
+    ``learner`` was kept under, checked before anything is decided (``StaleMember``)."""
+    history, versions = practice_history(session, learner=learner, now=now, check=check)
     chosen = practice.practice_set(
         history,
-        settings=settings_of(organization),
-        zone=user.time_zone,
+        settings=learner.settings,
+        zone=learner.time_zone,
         now=now,
-        model=model,
+        model=learner.model,
         minutes=minutes,
     )
     chosen_ids = [pick.item_id for pick in chosen.picks]
@@ -283,6 +328,19 @@ def next_practice(
         due_now=chosen.due_now,
         held_back=chosen.held_back,
         estimated_minutes=round(len(chosen.picks) * chosen.seconds_per_item / 60, 1),
+    )
+
+
+def learner_of(session: Session, user: User) -> Learner:
+    """What "practise now" needs of a member loaded with its weights in force."""
+    organization = organization_of(session, user)
+    return Learner(
+        id=user.id,
+        organization_id=user.organization_id,
+        firebase_uid=user.firebase_uid or "",
+        time_zone=user.time_zone,
+        settings=settings_of(organization),
+        model=model_for(session, user=user)[0],
     )
 
 

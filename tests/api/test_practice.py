@@ -15,7 +15,13 @@ from api.resources.learn.schemas import model_answer
 from api.resources.practice.routes import practice_set_body
 from api.resources.practice.schemas import PracticeSetSchema
 from api.services.memory import model_for
-from api.services.practice import learner_history, next_practice, organization_of, settings_of
+from api.services.practice import (
+    learner_history,
+    learner_of,
+    next_practice,
+    organization_of,
+    settings_of,
+)
 from scheduler.practice import practice_set as decide
 from tests.api.practice_helpers import post_reviews, practice_set, review, studied_module
 from tests.conftest import auth
@@ -315,7 +321,7 @@ def test_practice_set_body_is_what_its_schema_dumps(
     for n, (kind, options, key) in enumerate(kinds, start=10):
         ItemFactory(lesson=lesson, position=n, kind=kind, options=options, answer=key)
     db.commit()
-    chosen = next_practice(db, user=learner, minutes=None, now=clock.now())
+    chosen = next_practice(db, learner=learner_of(db, learner), minutes=None, now=clock.now())
     body = practice_set_body(chosen)
     dumped = PracticeSetSchema().dump(
         {

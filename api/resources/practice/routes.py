@@ -9,7 +9,7 @@ from flask.views import MethodView
 from sqlalchemy import Row
 
 from api import deps
-from api.auth import current_user
+from api.auth import current_user, with_learner
 from api.blueprint import Blueprint
 from api.limits import per_ip, per_user
 from api.models import Item
@@ -93,17 +93,21 @@ def batch_result_body(outcomes: list[reviews.Outcome]) -> dict[str, Any]:
 
 @blp.route("/practice")
 class Practice(MethodView):
-    @blp.access()
+    @blp.access(kept=True)
     @blp.arguments(PracticeQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, PracticeSetSchema, example=PRACTICE_SET_EXAMPLE)
     def get(self, minutes: float | None = None) -> Response:
         """What should I practise now? (answers are not included)"""
-        chosen = practice.next_practice(
-            deps.session(),
-            user=current_user(),
-            minutes=minutes,
-            now=deps.now(),
-            kept=deps.kept_items(),
+        session, now, shown = deps.session(), deps.now(), deps.kept_items()
+        chosen = with_learner(
+            lambda learner, stamp: practice.next_practice(
+                session,
+                learner=learner,
+                minutes=minutes,
+                now=now,
+                kept=shown,
+                check=stamp,
+            )
         )
         return jsonify(practice_set_body(chosen))
 

@@ -31,7 +31,7 @@ from scheduler import practice, progress
 from scheduler.columns import Columns, Loaded
 from scheduler.history import Answer, History, ItemInfo, Setback, Settings, Study, memories
 from scheduler.practice import PACE_ANSWERS
-from scheduler.timing import local_day_start
+from scheduler.timing import local_day_start, next_local_midnight
 from scheduler.types import Memory, Phase, Rating
 
 
@@ -153,12 +153,16 @@ _LATEST = (
     .subquery()
 )
 # Today's answers, the latest ones (the pace) and the setbacks at work, in one round trip
-# (the last column tells a setback); UNION drops the answers that are both.
+# (the last column tells a setback); UNION drops the answers that are both. Today is
+# bounded on both sides, as the scheduler counts it: with "from the day's start" alone
+# PostgreSQL planned the prepared statement anew on every run (a generic plan guessed a
+# third of the learner's answers), 0.55 ms a run against 0.28 ms.
 _ANSWER, _SETBACK, _STAMP = 0, 1, 2
 _RECENT_BRANCHES = (
     select(*_ANSWERED, literal(_ANSWER)).where(
         ReviewLog.user_id == bindparam("user_id"),
         ReviewLog.answered_at >= bindparam("day_start"),
+        ReviewLog.answered_at < bindparam("day_end"),
     ),
     select(_LATEST, literal(_ANSWER)),
     application.SETBACKS.add_columns(null(), null(), null(), literal(_SETBACK)),
@@ -193,6 +197,7 @@ def _recent(
     parameters: dict[str, Any] = {
         "user_id": user_id,
         "day_start": local_day_start(now, zone=time_zone),
+        "day_end": next_local_midnight(now, zone=time_zone),
     }
     if check is not None:
         parameters["uid"] = check[0]

@@ -128,6 +128,25 @@ def test_a_backlog_is_spread_over_days(client: FlaskClient, learner, clock) -> N
     assert len(day_two["items"]) == 10 and not seen & {e["item"]["id"] for e in day_two["items"]}
 
 
+def test_the_daily_allowance_counts_every_answer_of_today(
+    client: FlaskClient, learner, clock
+) -> None:
+    """More answers today than the pace reads (the latest 50): each of them still counts
+    against the day's allowance."""
+    admin = UserFactory(admin=True, organization=learner.organization)
+    client.patch(
+        "/organization/settings",
+        headers=auth(admin),
+        json={"max_reviews_per_day": 55, "practice_weekdays": [0, 1, 2, 3, 4, 5, 6]},
+    )
+    _, items = studied_module(learner, items=60)
+    post_reviews(client, learner, [review(i, clock.now()) for i in items])
+    clock.advance(dt.timedelta(days=90))
+    post_reviews(client, learner, [review(i, clock.now()) for i in items[:53]])
+    clock.advance(dt.timedelta(minutes=5))
+    assert len(practice_set(client, learner, minutes=30)["items"]) == 2
+
+
 def test_the_daily_allowance_follows_the_learners_midnight(
     client: FlaskClient, db: Session, clock
 ) -> None:

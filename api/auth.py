@@ -13,8 +13,9 @@ from flask import g, request
 from api import deps
 from api.errors import DomainError, Forbidden, Unauthorized, Unavailable
 from api.models import Role, User
-from api.services import kept_members, membership, practice
-from api.services.kept_members import Learner, StaleMember, Stamp
+from api.services import learners, membership
+from api.services.kept_members import StaleMember, Stamp
+from api.services.learners import Learner
 
 T = TypeVar("T")
 
@@ -93,48 +94,55 @@ def presents_forged_token() -> bool:
 def authenticate(roles: tuple[Role, ...] = (), *, member: bool = True, kept: bool = False) -> None:
     """Verify the token; with ``member``, resolve the user and check the role.
 
-    ``kept``: the view takes the member as a ``Learner`` through ``with_learner``, which
-    may be one the app kept from an earlier request (``api.services.kept_members``).
+    ``kept``: the view takes the member as a ``Learner`` through ``with_learner``: one
+    the app kept from an earlier request (``api.services.kept_members``), else read now.
     """
     claims = verified_claims()
     if not member:
         return
-    members = deps.kept_members()
-    if kept and members.enabled:
+    if kept:
         if roles:
             raise RuntimeError("a kept member is for views open to any member")
-        g.kept_learner = members.get(claims["uid"], deps.now())
-        if g.kept_learner is not None:
-            return
-    _read_member(stamped=kept and members.enabled)
-    if roles and current_user().role not in roles:
+        g.kept_learner = deps.kept_members().get(claims["uid"], deps.now())
+        if g.kept_learner is None:
+            g.read_learner = _read_learner(stamped=deps.kept_members().enabled)
+        return
+    user = membership.resolve_member(deps.session(), claims=claims, now=deps.now())
+    g.current_user = user
+    if roles and user.role not in roles:
         raise Forbidden("Your role does not allow this.", code="role_forbidden")
 
 
-def _read_member(*, stamped: bool) -> None:
-    session, claims, now = deps.session(), verified_claims(), deps.now()
-    if stamped:
-        g.current_user, g.member_stamp = kept_members.load_stamped(session, claims=claims, now=now)
-    else:
-        g.current_user = membership.resolve_member(session, claims=claims, now=now)
+def _read_learner(*, stamped: bool) -> tuple[Learner, Stamp | None]:
+    """The caller as a ``Learner``, in one Core statement; a first sign-in (which links an
+    invitation) or a refusal goes the way of every other view."""
+    session, uid = deps.session(), verified_claims()["uid"]
+    found = learners.read_learner(session, uid=uid, stamped=stamped)
+    if found is not None:
+        return found
+    user = membership.resolve_member(session, claims=verified_claims(), now=deps.now())
+    g.current_user = user
+    return learners.learner_of(session, user), None
 
 
 def with_learner(run: Callable[[Learner, Stamp | None], T]) -> T:
     """``run(learner, stamp)`` for the caller of a view authenticated with ``kept``: a
     kept learner with the stamp ``run`` checks in its own read (raising ``StaleMember``
-    when it no longer holds), else the member read for this request (and kept, with the
-    stamp of the rows it came from). A stale one is forgotten and the member read again:
-    a role change, an erasure, new settings or weights count from the next request."""
+    when it no longer holds), else the learner read for this request (and kept, with the
+    stamp of the rows it came from). A stale one is forgotten and read again: an
+    erasure, new settings, time zone or weights count from the next request."""
     members = deps.kept_members()
     kept = g.pop("kept_learner", None)
     if kept is not None:
+        g.learner = kept[0]
         try:
             return run(*kept)
         except StaleMember:
             members.forget(kept[0].firebase_uid)
-            _read_member(stamped=True)
-    learner = practice.learner_of(deps.session(), current_user())
-    stamp = g.pop("member_stamp", None)
+            learner, stamp = _read_learner(stamped=members.enabled)
+    else:
+        learner, stamp = g.pop("read_learner")
+    g.learner = learner
     if stamp is not None:
         members.keep(learner, stamp, deps.now())
     return run(learner, None)

@@ -56,7 +56,7 @@ def install_request_logging(app: Flask) -> None:
     @app.after_request
     def _finish(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "-")
-        user = g.get("current_user")
+        user = g.get("current_user") or g.get("learner")  # a kept learner: no User read
         logger.info(
             "%s %s %s %.1f ms",
             request.method,

@@ -17,24 +17,21 @@ weights in force, so any change to either row moves it, whoever wrote it. Postgr
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, Integer, Text, bindparam, func, literal_column, select
-from sqlalchemy.orm import Session
 
 from api.models import Organization, ParameterSet, User
-from api.services import membership, memory
-from scheduler.history import Settings
-from scheduler.memory import MemoryModel
+from api.services import memory
+
+if TYPE_CHECKING:
+    from api.services.learners import Learner
 
 # The user's and the organization's rows as they are now, hashed.
 ROWS_HASH: ColumnElement[str] = literal_column(
     "md5(CAST(users AS text) || CAST(organizations AS text))", Text
 )
-
-_MEMBER_STAMPED = membership.MEMBER.add_columns(ROWS_HASH)
 
 # A member's stamp now, as a row of the answers' read (``practice._RECENT_CHECKED``):
 # (weights in force, None, None, None, rows hash).
@@ -53,18 +50,6 @@ STAMP_ROW = (
 class Stamp:
     weights_id: int  # 0: the defaults
     rows_hash: str
-
-
-@dataclass(frozen=True, slots=True)
-class Learner:
-    """What "practise now" needs of the member: a snapshot, shared by requests."""
-
-    id: int
-    organization_id: int
-    firebase_uid: str
-    time_zone: str
-    settings: Settings
-    model: MemoryModel
 
 
 class StaleMember(Exception):
@@ -103,16 +88,3 @@ class KeptMembers:
 
     def forget(self, uid: str) -> None:
         self._kept.pop(uid, None)
-
-
-def load_stamped(
-    session: Session, *, claims: Mapping[str, Any], now: dt.datetime
-) -> tuple[User, Stamp | None]:
-    """``membership.resolve_member`` with the stamp of the rows it read, in one statement
-    (a stamp read afterwards could be of rows changed since). No stamp for a first
-    sign-in, which writes."""
-    row = session.execute(_MEMBER_STAMPED, {"uid": claims["uid"]}).one_or_none()
-    if row is None:
-        return membership.resolve_member(session, claims=claims, now=now), None
-    user, rows_hash = row
-    return user, Stamp(max(user.weights_in_force_id, 0), rows_hash)

@@ -75,7 +75,7 @@ def pending_invitations(session: Session, *, claims: Mapping[str, Any]) -> list[
 
 # Every signed-in request runs this: built once. The organization and the weights in
 # force come in the same round trip, nearly every request needs them.
-MEMBER = (
+_MEMBER = (
     select(User)
     .join(User.organization)
     .options(contains_eager(User.organization), *memory.with_weights_in_force())
@@ -91,7 +91,7 @@ def resolve_member(session: Session, *, claims: Mapping[str, Any], now: dt.datet
     (``GET /me/invitations``), or any organization could capture someone by inviting
     them first.
     """
-    user = session.scalar(MEMBER, {"uid": claims["uid"]})
+    user = session.scalar(_MEMBER, {"uid": claims["uid"]})
     if user is not None:
         return user
     invited = pending_invitations(session, claims=claims)

@@ -63,11 +63,17 @@ def model_for(session: Session, *, user: User) -> tuple[MemoryModel, int | None]
                 func.coalesce(in_force(ParameterSet.id), 0), in_force(ParameterSet.weights)
             ).where(User.id == user.id)
         ).one()
-    model = MemoryModel(
-        tuple(weights) if chosen and weights else DEFAULT_WEIGHTS,
-        desired_retention=organization.target_retention,
+    return model_of(chosen, weights, organization.target_retention), chosen or None
+
+
+def model_of(
+    weights_id: int | None, weights: list[float] | None, target_retention: float
+) -> MemoryModel:
+    """The model of the weights in force (id 0 or None: the defaults)."""
+    return MemoryModel(
+        tuple(weights) if weights_id and weights else DEFAULT_WEIGHTS,
+        desired_retention=target_retention,
     )
-    return model, chosen or None
 
 
 def study_times(session: Session, *, user: User, item_ids: Iterable[int]) -> dict[int, dt.datetime]:

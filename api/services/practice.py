@@ -24,12 +24,12 @@ from api.models import (
     User,
 )
 from api.services import application, kept_members
-from api.services.kept_members import Learner
+from api.services.learners import Learner
 from api.services.memory import MEMORY_COLUMNS, model_for
 from api.services.shown import KeptItems, items_to_show
 from scheduler import practice, progress
 from scheduler.columns import Columns, Loaded
-from scheduler.history import Answer, History, ItemInfo, Setback, Settings, Study, memories
+from scheduler.history import Answer, History, ItemInfo, Setback, Study, memories
 from scheduler.practice import PACE_ANSWERS
 from scheduler.timing import local_day_start, next_local_midnight
 from scheduler.types import Memory, Phase, Rating
@@ -125,17 +125,6 @@ def learner_items(session: Session, *, user: User) -> list[LearnerItem]:
             lapses,
         ) in rows
     ]
-
-
-def settings_of(organization: Organization) -> Settings:
-    return Settings(
-        target_retention=organization.target_retention,
-        session_minutes=organization.session_minutes,
-        new_items_per_day=organization.new_items_per_day,
-        max_reviews_per_day=organization.max_reviews_per_day,
-        practice_weekdays=frozenset(organization.practice_weekdays),
-        holidays=frozenset(dt.date.fromisoformat(d) for d in organization.holidays),
-    )
 
 
 _ANSWERED = (
@@ -333,19 +322,6 @@ def next_practice(
         due_now=chosen.due_now,
         held_back=chosen.held_back,
         estimated_minutes=round(len(chosen.picks) * chosen.seconds_per_item / 60, 1),
-    )
-
-
-def learner_of(session: Session, user: User) -> Learner:
-    """What "practise now" needs of a member loaded with its weights in force."""
-    organization = organization_of(session, user)
-    return Learner(
-        id=user.id,
-        organization_id=user.organization_id,
-        firebase_uid=user.firebase_uid or "",
-        time_zone=user.time_zone,
-        settings=settings_of(organization),
-        model=model_for(session, user=user)[0],
     )
 
 

@@ -4,6 +4,8 @@ must count from the member's very next request on this one."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -125,3 +127,18 @@ def test_a_kept_member_costs_no_read_of_its_own(
     assert len(statements) == (2 if kept else 3)  # the learner's items, answers (, member)
     member_reads = [s for s in statements if "firebase_uid" in s and "review_logs" not in s]
     assert len(member_reads) == (0 if kept else 1)
+
+
+def test_the_access_log_names_a_kept_learner(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture, db
+) -> None:
+    """The operator reading the log at 3 a.m. sees whose request it was, kept or not."""
+    learner = UserFactory()
+    studied_module(learner, items=2)
+    with caplog.at_level(logging.INFO, logger="bitewise.access"):
+        for _ in range(2):  # read, then kept (on PostgreSQL)
+            practice_set(client, learner)
+    logged = [r for r in caplog.records if r.name == "bitewise.access"]
+    assert [(r.user_id, r.organization_id) for r in logged] == [
+        (learner.id, learner.organization_id)
+    ] * 2

@@ -82,6 +82,12 @@ def main() -> None:
         "--callers", metavar="PATTERN", help="with --profile: who calls the functions matching it"
     )
     parser.add_argument(
+        "--plans",
+        action="store_true",
+        help="then list the statements PostgreSQL prepared for the app, with how often each "
+        "was planned anew (custom plans) rather than run on its one generic plan",
+    )
+    parser.add_argument(
         "--piece",
         action="append",
         default=[],
@@ -155,6 +161,8 @@ def main() -> None:
     )
     for name, seconds in spent.most_common():
         print(f"  {seconds / args.n * 1000:6.2f} ms  {name}")
+    if args.plans:
+        print_plans(app)
     if args.profile:
         import cProfile
         import pstats
@@ -166,6 +174,24 @@ def main() -> None:
         stats.sort_stats("cumulative").print_stats(args.profile)
         if args.callers:
             stats.print_callers(args.callers)
+
+
+def print_plans(app: Any) -> None:
+    """A prepared statement planned anew on every run costs PostgreSQL its planning each
+    time (0.2-0.7 ms for the practice reads, against 0.1-0.3 ms to run them)."""
+    from sqlalchemy import text
+
+    # Test client, one thread: the pool hands back the connection the requests used.
+    with app.extensions["bitewise.db"].engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT generic_plans, custom_plans, regexp_replace(statement, '\\s+', ' ', 'g') "
+                "FROM pg_prepared_statements ORDER BY custom_plans DESC"
+            )
+        ).all()
+    print("# prepared statements: generic plans, custom plans (planned anew), statement")
+    for generic, custom, statement in rows:
+        print(f"  {generic:6d} {custom:6d}  {statement[:150]}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,6 +77,13 @@ _LEARNER = (
 _LEARNER_STAMPED = _LEARNER.add_columns(kept_members.ROWS_HASH.label("rows_hash"))
 
 
+@functools.lru_cache(maxsize=256)
+def _model(weights_id: int, weights: tuple[float, ...], target_retention: float) -> MemoryModel:
+    """One model for every learner on the same weights and target: a kept learner each
+    with a model of their own cost 1.8 KB each (36 MB a process at the limit)."""
+    return memory.model_of(weights_id, list(weights), target_retention)
+
+
 def read_learner(
     session: Session, *, uid: str, stamped: bool
 ) -> tuple[Learner, kept_members.Stamp | None] | None:
@@ -94,6 +102,6 @@ def read_learner(
         firebase_uid=uid,
         time_zone=row.time_zone,
         settings=settings_of(row),
-        model=memory.model_of(row.weights_id, row.weights, row.target_retention),
+        model=_model(row.weights_id, tuple(row.weights or ()), row.target_retention),
     )
     return learner, kept_members.Stamp(row.weights_id, row.rows_hash) if stamped else None

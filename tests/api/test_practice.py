@@ -99,17 +99,19 @@ def test_intervals_grow_after_good_answers_and_shrink_after_a_lapse(
     assert next_due() - clock.now() < gaps[-1] / 10
 
 
-def test_a_backlog_is_spread_over_days(client: FlaskClient, learner, clock) -> None:
+def practise_every_day(client: FlaskClient, learner, **settings: int) -> None:
+    """The learner's organization practises all week, with these daily allowances."""
     admin = UserFactory(admin=True, organization=learner.organization)
-    client.patch(
+    changed = client.patch(
         "/organization/settings",
         headers=auth(admin),
-        json={
-            "max_reviews_per_day": 10,
-            "new_items_per_day": 100,
-            "practice_weekdays": [0, 1, 2, 3, 4, 5, 6],
-        },
+        json={**settings, "practice_weekdays": [0, 1, 2, 3, 4, 5, 6]},
     )
+    assert changed.status_code == 200, changed.get_json()
+
+
+def test_a_backlog_is_spread_over_days(client: FlaskClient, learner, clock) -> None:
+    practise_every_day(client, learner, max_reviews_per_day=10, new_items_per_day=100)
     _, items = studied_module(learner, items=25)
     post_reviews(client, learner, [review(i, clock.now()) for i in items])
     clock.advance(dt.timedelta(days=90))  # back from a long absence
@@ -128,12 +130,7 @@ def test_the_daily_allowance_counts_every_answer_of_today(
 ) -> None:
     """More answers today than the pace reads (the latest 50): each of them still counts
     against the day's allowance."""
-    admin = UserFactory(admin=True, organization=learner.organization)
-    client.patch(
-        "/organization/settings",
-        headers=auth(admin),
-        json={"max_reviews_per_day": 55, "practice_weekdays": [0, 1, 2, 3, 4, 5, 6]},
-    )
+    practise_every_day(client, learner, max_reviews_per_day=55)
     _, items = studied_module(learner, items=60)
     post_reviews(client, learner, [review(i, clock.now()) for i in items])
     clock.advance(dt.timedelta(days=90))
@@ -146,12 +143,7 @@ def test_the_daily_allowance_follows_the_learners_midnight(
     client: FlaskClient, db: Session, clock
 ) -> None:
     learner = UserFactory(time_zone="America/New_York")
-    admin = UserFactory(admin=True, organization=learner.organization)
-    client.patch(
-        "/organization/settings",
-        headers=auth(admin),
-        json={"max_reviews_per_day": 5, "practice_weekdays": [0, 1, 2, 3, 4, 5, 6]},
-    )
+    practise_every_day(client, learner, max_reviews_per_day=5)
     _, items = studied_module(learner, items=10)
     post_reviews(client, learner, [review(i, clock.now()) for i in items])
     # 2026-11-12 23:00 in New York is 04:00 UTC on the 13th.

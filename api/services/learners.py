@@ -41,10 +41,15 @@ def settings_of(organization: Any) -> Settings:
     )
 
 
-def learner_of(session: Session, user: User) -> Learner:
-    """The learner of a member loaded through the ORM."""
+def organization_of(session: Session, user: User) -> Organization:
     organization = session.get(Organization, user.organization_id)
     assert organization is not None
+    return organization
+
+
+def learner_of(session: Session, user: User) -> Learner:
+    """The learner of a member loaded through the ORM."""
+    organization = organization_of(session, user)
     return Learner(
         id=user.id,
         organization_id=user.organization_id,

@@ -19,12 +19,11 @@ from api.models import (
     MemoryState,
     Module,
     ModuleStatus,
-    Organization,
     ReviewLog,
     User,
 )
 from api.services import application, kept_members
-from api.services.learners import Learner
+from api.services.learners import Learner, organization_of
 from api.services.memory import MEMORY_COLUMNS, model_for
 from api.services.shown import KeptItems, items_to_show
 from scheduler import practice, progress
@@ -323,12 +322,6 @@ def next_practice(
         held_back=chosen.held_back,
         estimated_minutes=round(len(chosen.picks) * chosen.seconds_per_item / 60, 1),
     )
-
-
-def organization_of(session: Session, user: User) -> Organization:
-    organization = session.get(Organization, user.organization_id)
-    assert organization is not None
-    return organization
 
 
 # --- progress -------------------------------------------------------------------------

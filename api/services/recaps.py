@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from api.models import Enrollment, EnrollmentStatus, Module, ModuleStatus, RecapLog, User
 from api.services._query import one_or_404
+from api.services.learners import organization_of
 from api.services.memory import model_for
-from api.services.practice import learner_history, learner_items, organization_of
+from api.services.practice import learner_history, learner_items
 from api.services.shown import items_to_show
 from scheduler.history import memories
 from scheduler.recaps import recaps_due

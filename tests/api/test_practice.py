@@ -14,9 +14,9 @@ from api.models import Enrollment, Item, ItemKind
 from api.resources.learn.schemas import model_answer
 from api.resources.practice.routes import practice_set_body
 from api.resources.practice.schemas import PracticeSetSchema
-from api.services.learners import learner_of, settings_of
+from api.services.learners import learner_of, organization_of, settings_of
 from api.services.memory import model_for
-from api.services.practice import learner_history, next_practice, organization_of
+from api.services.practice import learner_history, next_practice
 from scheduler.practice import practice_set as decide
 from tests.api.practice_helpers import post_reviews, practice_set, review, studied_module
 from tests.conftest import auth
